@@ -1,0 +1,19 @@
+# raw2raw: the two commands of the README, plus helpers.
+SWIFT ?= swift
+RELEASE_TEST = $(SWIFT) test -c release -Xswiftc -enable-testing --scratch-path .build-release-tests
+
+.PHONY: demo test deps build benchmark
+deps:
+	@bash scripts/install-deps.sh
+
+demo: deps
+	$(SWIFT) run -c release raw2raw demo
+
+test: deps
+	$(RELEASE_TEST)
+
+build: deps
+	$(SWIFT) build -c release
+
+benchmark: deps
+	cd Benchmarks && $(SWIFT) package benchmark

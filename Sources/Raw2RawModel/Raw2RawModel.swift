@@ -1,0 +1,1 @@
+// Raw2RawModel module.

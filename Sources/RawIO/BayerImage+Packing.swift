@@ -1,0 +1,78 @@
+extension BayerImage {
+    /// Packs the mosaic into a normalized 4-channel image (R, Gr, Gb, B), half size in each direction.
+    ///
+    /// Each sample becomes `clip((x - black_c) / (white - black_c), 0, 1)` with the black level of
+    /// its CFA position, computed in Double and stored as Float. An odd last row or column (a
+    /// photosite without a complete 2x2 tile) is dropped: the result is `height / 2 x width / 2`.
+    public func packed() -> PackedImage {
+        let ph = height / 2, pw = width / 2
+        precondition(ph > 0 && pw > 0, "packing needs at least one 2x2 tile, the mosaic is \(width)x\(height)")
+        var out = [Float](repeating: 0, count: ph * pw * 4)
+        let offsets = PackedChannel.allCases.map { pattern.position(of: $0) }
+        let blacks = offsets.map { blackLevels[$0.row * 2 + $0.column] }
+        let scales = blacks.map { 1.0 / (Double(whiteLevel) - $0) }
+        let w = width
+        samples.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for k in 0..<4 {
+                    let dy = offsets[k].row, dx = offsets[k].column
+                    let b = blacks[k], s = scales[k]
+                    for y in 0..<ph {
+                        let rowBase = (2 * y + dy) * w + dx
+                        var o = y * pw * 4 + k
+                        for x in 0..<pw {
+                            let v = (Double(src[rowBase + 2 * x]) - b) * s
+                            dst[o] = Float(min(max(v, 0), 1))
+                            o += 4
+                        }
+                    }
+                }
+            }
+        }
+        return PackedImage(height: ph, width: pw, values: out)
+    }
+}
+
+extension PackedImage {
+    /// Unpacks into a Bayer mosaic of `pattern`, the inverse of ``BayerImage/packed()``.
+    ///
+    /// Each value becomes `round(v * (white - black_c) + black_c)` after clipping `v` to [0, 1]
+    /// (NaN counts as 0),
+    /// so packing a mosaic and unpacking it with the same levels gives back every sample that lay
+    /// within [black, white] exactly (samples below black come back as black, above white as white).
+    /// - Parameters:
+    ///   - pattern: the CFA phase of the mosaic to produce.
+    ///   - blackLevels: black level per position of the 2x2 tile at (0,0), row-major.
+    ///   - whiteLevel: the saturation value.
+    ///   - metadata: metadata to carry.
+    public func mosaic(pattern: CFAPattern, blackLevels: [Double], whiteLevel: Int,
+                       metadata: RawMetadata = RawMetadata()) -> BayerImage {
+        precondition(blackLevels.count == 4, "mosaic needs 4 black levels, got \(blackLevels.count)")
+        precondition(whiteLevel > 0 && whiteLevel <= Int(UInt16.max), "white level \(whiteLevel) does not fit UInt16")
+        let w = width * 2, h = height * 2
+        var samples = [UInt16](repeating: 0, count: w * h)
+        let offsets = PackedChannel.allCases.map { pattern.position(of: $0) }
+        values.withUnsafeBufferPointer { src in
+            samples.withUnsafeMutableBufferPointer { dst in
+                for k in 0..<4 {
+                    let dy = offsets[k].row, dx = offsets[k].column
+                    let b = blackLevels[dy * 2 + dx]
+                    let range = Double(whiteLevel) - b
+                    for y in 0..<height {
+                        let rowBase = (2 * y + dy) * w + dx
+                        var i = y * width * 4 + k
+                        for x in 0..<width {
+                            let raw = Double(src[i])
+                            let v = raw.isNaN ? 0 : min(max(raw, 0), 1)
+                            let s = (v * range + b).rounded()
+                            dst[rowBase + 2 * x] = UInt16(min(max(s, 0), Double(UInt16.max)))
+                            i += 4
+                        }
+                    }
+                }
+            }
+        }
+        return BayerImage(width: w, height: h, samples: samples, pattern: pattern,
+                          blackLevels: blackLevels, whiteLevel: whiteLevel, metadata: metadata)
+    }
+}

@@ -1,0 +1,99 @@
+import CLibRaw
+import Foundation
+
+/// The one place RawIO calls LibRaw. A processor owns a `libraw_data_t` handle (from
+/// `libraw_init`) and frees it with `libraw_close` in `deinit`. It is never shared across threads:
+/// each decode makes its own.
+final class LibRawProcessor {
+    private let handle: UnsafeMutablePointer<libraw_data_t>
+    let path: String
+
+    /// Wraps `libraw_init`.
+    init(path: String) throws(RawIOError) {
+        guard let h = libraw_init(0) else {
+            throw .libraw(path: path, code: -100007, message: "libraw_init failed (out of memory)")
+        }
+        handle = h
+        self.path = path
+    }
+
+    deinit { libraw_close(handle) }
+
+    /// Turns a LibRaw return code into a typed error (the only place this happens).
+    private func check(_ code: Int32, _ call: String) throws(RawIOError) {
+        guard code != 0 else { return }
+        let message = String(cString: libraw_strerror(code))
+        switch code {
+        case -2:  // LIBRAW_FILE_UNSUPPORTED
+            throw .notARawFile(path: path, reason: "LibRaw: \(message)")
+        case -100009:  // LIBRAW_IO_ERROR: LibRaw reads past the end of the data
+            throw .corrupt(path: path, reason: "LibRaw \(call): \(message) (the file ends before its image data)")
+        case -100008:  // LIBRAW_DATA_ERROR
+            throw .corrupt(path: path, reason: "LibRaw \(call): \(message)")
+        case -100012, -100007:  // LIBRAW_TOO_BIG, LIBRAW_UNSUFFICIENT_MEMORY
+            throw .corrupt(path: path, reason: "LibRaw \(call): \(message) (the file declares an implausibly large image)")
+        default:
+            throw .libraw(path: path, code: code, message: "\(call): \(message)")
+        }
+    }
+
+    /// Wraps `libraw_open_file`.
+    func open() throws(RawIOError) {
+        try check(libraw_open_file(handle, path), "libraw_open_file")
+    }
+
+    /// Wraps `libraw_unpack`.
+    func unpack() throws(RawIOError) {
+        try check(libraw_unpack(handle), "libraw_unpack")
+    }
+
+    /// The CFA colour index (0 R, 1 G, 2 B, 3 G2) at visible `row`, `column`, from `libraw_COLOR`.
+    func colorIndex(row: Int, column: Int) -> Int {
+        Int(libraw_COLOR(handle, Int32(row), Int32(column)))
+    }
+
+    var filters: UInt32 { r2r_filters(handle) }
+    var colors: Int { Int(r2r_colors(handle)) }
+    var isFoveon: Bool { r2r_is_foveon(handle) != 0 }
+    var dngVersion: UInt32 { r2r_dng_version(handle) }
+    var make: String { String(cString: r2r_make(handle)) }
+    var model: String { String(cString: r2r_model(handle)) }
+    var colorDescription: String { String(cString: r2r_cdesc(handle)) }
+    var rawWidth: Int { Int(r2r_raw_width(handle)) }
+    var rawHeight: Int { Int(r2r_raw_height(handle)) }
+    var width: Int { Int(r2r_width(handle)) }
+    var height: Int { Int(r2r_height(handle)) }
+    var topMargin: Int { Int(r2r_top_margin(handle)) }
+    var leftMargin: Int { Int(r2r_left_margin(handle)) }
+    var rawPitch: Int { Int(r2r_raw_pitch(handle)) }
+    var hasColorImage: Bool { r2r_has_color_image(handle) != 0 }
+    var black: Double { Double(r2r_black(handle)) }
+    func cblack(_ i: Int) -> Int { Int(r2r_cblack(handle, Int32(i))) }
+    var maximum: Int { Int(r2r_maximum(handle)) }
+    func cameraMultiplier(_ i: Int) -> Double { Double(r2r_cam_mul(handle, Int32(i))) }
+    func asShotNeutral(_ i: Int) -> Double { Double(r2r_as_shot_neutral(handle, Int32(i))) }
+    func dngColorParsed(_ k: Int) -> UInt32 { r2r_dng_color_parsed(handle, Int32(k)) }
+    func dngIlluminant(_ k: Int) -> Int { Int(r2r_dng_illuminant(handle, Int32(k))) }
+    func dngColorMatrix(_ k: Int, row: Int, column: Int) -> Double {
+        Double(r2r_dng_color_matrix(handle, Int32(k), Int32(row), Int32(column)))
+    }
+    var iso: Double { Double(r2r_iso(handle)) }
+    var shutter: Double { Double(r2r_shutter(handle)) }
+
+    /// Copies the visible area of `rawdata.raw_image` row by row; `nil` when LibRaw produced no
+    /// one-sample-per-pixel image.
+    func visibleSamples() -> [UInt16]? {
+        guard let raw = r2r_raw_image(handle) else { return nil }
+        let w = width, h = height, top = topMargin, left = leftMargin
+        let pitch = rawPitch / 2  // raw_pitch is in bytes
+        guard w > 0, h > 0, pitch >= left + w, top + h <= rawHeight else { return nil }
+        var out = [UInt16](repeating: 0, count: w * h)
+        out.withUnsafeMutableBufferPointer { dst in
+            for y in 0..<h {
+                let src = raw + (top + y) * pitch + left
+                (dst.baseAddress! + y * w).update(from: src, count: w)
+            }
+        }
+        return out
+    }
+}
