@@ -1,0 +1,26 @@
+// swift-tools-version: 6.1
+// Benchmarks for raw2raw (package-benchmark). Kept as its own package so that library users never
+// fetch the benchmark dependency. Run: `cd Benchmarks && swift package benchmark`.
+import PackageDescription
+
+let package = Package(
+    name: "raw2raw-benchmarks",
+    dependencies: [
+        .package(name: "raw2raw", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        // The reference the benchmarks are quoted against: raw OpenBLAS, bypassing our code.
+        .systemLibrary(name: "CBLASReference", path: "Sources/CBLASReference"),
+        .executableTarget(
+            name: "RawIOBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "RawIO", package: "raw2raw"),
+                "CBLASReference",
+            ],
+            path: "Benchmarks/RawIOBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ]
+)
