@@ -10,21 +10,26 @@ public struct LossTerms: Codable, Sendable, Equatable {
     public var mapping: Float
     /// Cycle consistency, both cameras summed (0 when its weight is 0).
     public var cycle: Float
+    /// Deviation from the base mapping on unpaired images, both directions summed (0 when its weight is 0).
+    public var deviation: Float
     /// The weighted sum that is minimised.
     public var total: Float
 
     /// Creates loss values.
-    public init(reconstruction: Float = 0, alignment: Float = 0, mapping: Float = 0, cycle: Float = 0, total: Float = 0) {
+    public init(reconstruction: Float = 0, alignment: Float = 0, mapping: Float = 0, cycle: Float = 0,
+                deviation: Float = 0, total: Float = 0) {
         self.reconstruction = reconstruction
         self.alignment = alignment
         self.mapping = mapping
         self.cycle = cycle
+        self.deviation = deviation
         self.total = total
     }
 
     /// Every term by name.
     public var named: [String: Float] {
-        ["reconstruction": reconstruction, "alignment": alignment, "mapping": mapping, "cycle": cycle, "total": total]
+        ["reconstruction": reconstruction, "alignment": alignment, "mapping": mapping, "cycle": cycle,
+         "deviation": deviation, "total": total]
     }
 
     /// Whether every value is finite.
@@ -66,19 +71,32 @@ extension Raw2RawNetwork {
             terms.reconstruction = l.value.item
             weighted.append(w.reconstruction * l)
         }
-        if w.cycle > 0 {
-            func cycle(_ x: Variable, _ thumbs: Tensor, _ features: [Variable]?, from source: CameraSide) -> Variable {
+        if w.cycle > 0 || w.deviation > 0 {
+            func forward(_ x: Variable, _ thumbs: Tensor, _ features: [Variable]?, from source: CameraSide) -> (cycle: Variable?, deviation: Variable?) {
                 let f = features ?? encode(x, camera: source)
                 let corr = usesContext ? correction(thumbnails: Variable(thumbs), from: source) : nil
                 let mapped = map(x, features: f, correction: corr, from: source)
+                var deviation: Variable?
+                if w.deviation > 0 {
+                    deviation = Self.distance(kind, mapped, Variable(base(from: source).apply(x.value).value))
+                }
+                guard w.cycle > 0 else { return (nil, deviation) }
                 let mappedThumbs: Variable? = usesContext ? Variable(mappedThumbnails(thumbs, from: source)) : nil
                 let back = map(mapped, thumbnails: mappedThumbs, from: source.other)
-                return Self.distance(kind, back, x)
+                return (Self.distance(kind, back, x), deviation)
             }
-            let l = cycle(ua, batch.unpairedAThumbnails, featuresUA, from: .a)
-                + cycle(ub, batch.unpairedBThumbnails, featuresUB, from: .b)
-            terms.cycle = l.value.item
-            weighted.append(w.cycle * l)
+            let fa = forward(ua, batch.unpairedAThumbnails, featuresUA, from: .a)
+            let fb = forward(ub, batch.unpairedBThumbnails, featuresUB, from: .b)
+            if let ca = fa.cycle, let cb = fb.cycle {
+                let l = ca + cb
+                terms.cycle = l.value.item
+                weighted.append(w.cycle * l)
+            }
+            if let da = fa.deviation, let db = fb.deviation {
+                let l = da + db
+                terms.deviation = l.value.item
+                weighted.append(w.deviation * l)
+            }
         }
         if w.alignment > 0 || w.mapping > 0 {
             let pa = Variable(batch.anchorA), pb = Variable(batch.anchorB)

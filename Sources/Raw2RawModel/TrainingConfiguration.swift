@@ -10,13 +10,18 @@ public struct LossWeights: Codable, Sendable, Equatable {
     public var mapping: Float
     /// Cycle consistency on the unpaired images: `map_BA(map_AB(a)) ≈ a`, `map_AB(map_BA(b)) ≈ b`.
     public var cycle: Float
+    /// Deviation from the base mapping on the unpaired images, both directions: `map_AB(a) ≈
+    /// base_AB(a)`, `map_BA(b) ≈ base_BA(b)` (residual architecture only). It keeps the learned
+    /// correction at zero wherever the anchor pairs do not ask for one.
+    public var deviation: Float
 
     /// Creates loss weights.
-    public init(reconstruction: Float, alignment: Float, mapping: Float, cycle: Float) {
+    public init(reconstruction: Float, alignment: Float, mapping: Float, cycle: Float, deviation: Float = 0) {
         self.reconstruction = reconstruction
         self.alignment = alignment
         self.mapping = mapping
         self.cycle = cycle
+        self.deviation = deviation
     }
 }
 
@@ -85,7 +90,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var preset: String
     /// The network. Default ``ModelConfiguration/default``.
     public var model: ModelConfiguration
-    /// Loss weights. Default: mapping 1, cycle 1, reconstruction 0, alignment 0 (`paper`: 1, 1, 1, 0).
+    /// Loss weights. Default: mapping 1, cycle 1, deviation 0.5, reconstruction 0, alignment 0
+    /// (`paper`: reconstruction 1, alignment 1, mapping 1, nothing else).
     public var lossWeights: LossWeights
     /// The distance of every loss term. Default `.l1`.
     public var loss: LossKind
@@ -134,7 +140,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// The default preset: the residual model with cycle consistency.
     public static let `default` = TrainingConfiguration(
         preset: "default", model: .default,
-        lossWeights: LossWeights(reconstruction: 0, alignment: 0, mapping: 1, cycle: 1), loss: .l1,
+        lossWeights: LossWeights(reconstruction: 0, alignment: 0, mapping: 1, cycle: 1, deviation: 0.5), loss: .l1,
         patchSize: 64, unpairedBatchSize: 8, anchorBatchSize: 4, steps: 1500, learningRate: 1e-3,
         schedule: ScheduleConfiguration(kind: .cosine, warmupSteps: 50, minimumFactor: 0.1),
         beta1: 0.9, beta2: 0.999, epsilon: 1e-8, flips: true, seed: 0,
@@ -195,17 +201,19 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         }
         if unpairedBatchSize < 0 || anchorBatchSize < 0 { out.append("batch sizes must not be negative") }
         let w = lossWeights
-        for (name, v) in [("reconstruction", w.reconstruction), ("alignment", w.alignment), ("mapping", w.mapping), ("cycle", w.cycle)]
+        for (name, v) in [("reconstruction", w.reconstruction), ("alignment", w.alignment), ("mapping", w.mapping),
+                          ("cycle", w.cycle), ("deviation", w.deviation)]
         where !(v >= 0 && v.isFinite) {
             out.append("loss weight \(name) must be finite and not negative, got \(v)")
         }
-        if (w.reconstruction > 0 || w.cycle > 0) && unpairedBatchSize == 0 {
-            out.append("reconstruction or cycle losses need unpairedBatchSize > 0")
+        if (w.reconstruction > 0 || w.cycle > 0 || w.deviation > 0) && unpairedBatchSize == 0 {
+            out.append("reconstruction, cycle or deviation losses need unpairedBatchSize > 0")
         }
         if (w.alignment > 0 || w.mapping > 0) && anchorBatchSize == 0 {
             out.append("alignment or mapping losses need anchorBatchSize > 0")
         }
-        if w.reconstruction + w.alignment + w.mapping + w.cycle <= 0 { out.append("at least one loss weight must be positive") }
+        if w.reconstruction + w.alignment + w.mapping + w.cycle + w.deviation <= 0 { out.append("at least one loss weight must be positive") }
+        if w.deviation > 0 && model.architecture != .residual { out.append("the deviation loss needs the residual architecture") }
         if model.architecture == .paper && w.alignment > 0 && model.channels.isEmpty { out.append("alignment needs encoder levels") }
         if steps < 1 { out.append("steps must be at least 1, got \(steps)") }
         if !(learningRate > 0 && learningRate.isFinite) { out.append("learningRate must be positive, got \(learningRate)") }
@@ -274,9 +282,11 @@ private struct PartialLossWeights: Decodable {
     var alignment: Float?
     var mapping: Float?
     var cycle: Float?
+    var deviation: Float?
 
     func filled(from base: LossWeights) -> LossWeights {
         LossWeights(reconstruction: reconstruction ?? base.reconstruction, alignment: alignment ?? base.alignment,
-                    mapping: mapping ?? base.mapping, cycle: cycle ?? base.cycle)
+                    mapping: mapping ?? base.mapping, cycle: cycle ?? base.cycle,
+                    deviation: deviation ?? base.deviation)
     }
 }
