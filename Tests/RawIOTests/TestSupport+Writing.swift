@@ -46,6 +46,12 @@ enum WriteFixtures {
         try! JSONSerialization.jsonObject(with: data(relative)) as! [String: Any]
     }
 
+    /// Numbers stored in JSON as Python `repr` strings (Foundation's JSON number parsing on
+    /// Linux is not correctly rounded; Swift's `Double(String)` is).
+    static func doubles(_ json: Any?) -> [Double]? {
+        (json as? [String])?.map { Double($0)! }
+    }
+
     static func float32s(_ relative: String) -> [Float] {
         let d = data(relative)
         return d.withUnsafeBytes { raw in
