@@ -22,7 +22,12 @@ enum AtomicFile {
         }
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
         do {
-            try Data(bytes).write(to: temporary, options: .withoutOverwriting)
+            try bytes.withUnsafeBytes { raw in
+                // A view of the bytes for the duration of the write, no copy.
+                let data = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!),
+                                count: raw.count, deallocator: .none)
+                try data.write(to: temporary, options: .withoutOverwriting)
+            }
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             throw .writeFailed(path: path, reason: "writing the temporary file failed: \(error.localizedDescription)")

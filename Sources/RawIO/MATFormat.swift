@@ -116,8 +116,13 @@ enum MATLayout {
         permute(src, shape: shape, toRowMajor: false)
     }
 
-    /// Walks the column-major order with an odometer over dimensions 1..., dimension 0 innermost,
-    /// keeping the matching row-major offset.
+    /// Rows of dimension 0 handled together: the inner loop reads (or writes) this many
+    /// elements `rowStride[0]` apart, and consecutive steps of the outer odometer touch the
+    /// neighbouring elements of the same rows, so they stay in cache.
+    private static let blockRows = 64
+
+    /// Walks dimension 0 in blocks of ``blockRows``; within a block, an odometer runs over
+    /// dimensions 1... in column-major order, keeping the matching row-major offset.
     private static func permute<T>(_ src: [T], shape: [Int], toRowMajor: Bool) -> [T] {
         precondition(shape.reduce(1, *) == src.count, "shape \(shape) does not hold \(src.count) values")
         // With at most one dimension longer than 1, both orders coincide.
@@ -128,26 +133,36 @@ enum MATLayout {
         let d0 = shape[0], s0 = rowStride[0]
         return [T](unsafeUninitializedCapacity: src.count) { dst, initialized in
             src.withUnsafeBufferPointer { s in
+                let source = s.baseAddress!, target = dst.baseAddress!
                 var index = [Int](repeating: 0, count: n)
-                var base = 0  // row-major offset of (0, index[1], index[2], ...)
-                var j = 0  // column-major offset
-                while true {
-                    var o = base
-                    if toRowMajor {
-                        for _ in 0..<d0 { (dst.baseAddress! + o).initialize(to: s[j]); j += 1; o += s0 }
-                    } else {
-                        for _ in 0..<d0 { (dst.baseAddress! + j).initialize(to: s[o]); j += 1; o += s0 }
+                for h0 in stride(from: 0, to: d0, by: blockRows) {
+                    let rows = min(blockRows, d0 - h0)
+                    for k in 1..<n { index[k] = 0 }
+                    var rowOffset = h0 * s0  // row-major offset of (h0, index[1], ...)
+                    var columnOffset = h0  // column-major offset of (h0, index[1], ...)
+                    while true {
+                        if toRowMajor {
+                            var o = rowOffset
+                            for r in 0..<rows { (target + o).initialize(to: source[columnOffset + r]); o += s0 }
+                        } else {
+                            var o = rowOffset
+                            for r in 0..<rows { (target + columnOffset + r).initialize(to: source[o]); o += s0 }
+                        }
+                        var k = 1
+                        var columnStride = d0
+                        while k < n {
+                            index[k] += 1
+                            rowOffset += rowStride[k]
+                            columnOffset += columnStride
+                            if index[k] < shape[k] { break }
+                            rowOffset -= rowStride[k] * shape[k]
+                            columnOffset -= columnStride * shape[k]
+                            index[k] = 0
+                            columnStride *= shape[k]
+                            k += 1
+                        }
+                        if k == n { break }
                     }
-                    var k = 1
-                    while k < n {
-                        index[k] += 1
-                        base += rowStride[k]
-                        if index[k] < shape[k] { break }
-                        base -= rowStride[k] * shape[k]
-                        index[k] = 0
-                        k += 1
-                    }
-                    if k == n { break }
                 }
             }
             initialized = src.count

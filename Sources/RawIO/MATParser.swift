@@ -232,6 +232,11 @@ struct MATParser {
         return [T](unsafeUninitializedCapacity: count) { out, initialized in
             e.buffer.withUnsafeBytes { raw in
                 let base = e.dataRange.lowerBound
+                if !swap && ((type == .single && T.self == Float.self) || (type == .double && T.self == Double.self)) {
+                    // Same representation in the file and in memory: copy.
+                    UnsafeMutableRawBufferPointer(out).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[e.dataRange]))
+                    return
+                }
                 func load<I: FixedWidthInteger>(_: I.Type, _ i: Int) -> I {
                     let v = raw.loadUnaligned(fromByteOffset: base + i * size, as: I.self)
                     return swap ? v.byteSwapped : v

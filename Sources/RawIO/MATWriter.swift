@@ -46,32 +46,46 @@ struct MATWriter {
         }
         try checkRange(values, class: cls, name: name)
 
-        var body: [UInt8] = []
-        body.reserveCapacity(96 + MATFormat.padded(dataBytes))
+        // The element is built in place: at the end of `bytes` when uncompressed, else in a
+        // scratch buffer that is then deflated.
+        var e: [UInt8] = []
+        if !compressed { swap(&e, &bytes) }
+        let start = e.count
+        e.reserveCapacity(start + 104 + name.utf8.count + MATFormat.padded(dataBytes))
+        e.appendLE(MATFormat.DataType.matrix.rawValue)
+        e.appendLE(UInt32(0))  // size, patched below
         // Array flags.
         var flags: [UInt8] = []
         flags.appendLE(MATFormat.classID(cls) | (cls == .logical ? MATFormat.logicalFlag : 0))
         flags.appendLE(UInt32(0))
-        Self.appendElement(.uint32, flags, to: &body)
+        Self.appendElement(.uint32, flags, to: &e)
         // Dimensions.
         var dims: [UInt8] = []
         for d in shape { dims.appendLE(Int32(d)) }
-        Self.appendElement(.int32, dims, to: &body)
+        Self.appendElement(.int32, dims, to: &e)
         // Name.
-        Self.appendElement(.int8, Array(name.utf8), to: &body)
+        Self.appendElement(.int8, Array(name.utf8), to: &e)
         // Real part, column-major, little-endian.
-        var data = [UInt8](repeating: 0, count: dataBytes)
         let columnMajor = MATLayout.columnMajor(fromRowMajor: values, shape: shape)
-        data.withUnsafeMutableBytes { Self.store(columnMajor, as: type, into: $0) }
-        Self.appendElement(type, data, to: &body)
-        guard body.count <= Int(UInt32.max) else {
-            throw .writeFailed(path: path, reason: "variable '\(name)' needs \(body.count) bytes, more than a MAT v5 element can hold (4 GiB)")
+        if dataBytes <= 4 {
+            var data = [UInt8](repeating: 0, count: dataBytes)
+            data.withUnsafeMutableBytes { Self.store(columnMajor, as: type, into: $0) }
+            Self.appendElement(type, data, to: &e)
+        } else {
+            e.appendLE(type.rawValue)
+            e.appendLE(UInt32(dataBytes))
+            let dataStart = e.count
+            e.append(contentsOf: repeatElement(0, count: MATFormat.padded(dataBytes)))
+            e.withUnsafeMutableBytes { raw in
+                Self.store(columnMajor, as: type, into: UnsafeMutableRawBufferPointer(rebasing: raw[dataStart..<(dataStart + dataBytes)]))
+            }
         }
-        var e: [UInt8] = []
-        e.reserveCapacity(8 + body.count)
-        e.appendLE(MATFormat.DataType.matrix.rawValue)
-        e.appendLE(UInt32(body.count))
-        e += body
+        let size = e.count - start - 8
+        guard size <= Int(UInt32.max) else {
+            if !compressed { e.removeLast(e.count - start); swap(&e, &bytes) }
+            throw .writeFailed(path: path, reason: "variable '\(name)' needs \(size) bytes, more than a MAT v5 element can hold (4 GiB)")
+        }
+        e.storeLE(at: start + 4, UInt32(size))
 
         if compressed {
             let z: [UInt8]
@@ -86,7 +100,7 @@ struct MATWriter {
             bytes.appendLE(MATFormat.DataType.compressed.rawValue); bytes.appendLE(UInt32(z.count))
             bytes += z
         } else {
-            bytes += e
+            swap(&e, &bytes)
         }
         names.insert(name)
     }
@@ -132,6 +146,13 @@ struct MATWriter {
         func put<I: FixedWidthInteger>(_ v: I, _ i: Int) {
             out.storeBytes(of: v.littleEndian, toByteOffset: i * MemoryLayout<I>.size, as: I.self)
         }
+        #if _endian(little)
+        // Same representation in memory and in the file: copy.
+        if (type == .single && T.self == Float.self) || (type == .double && T.self == Double.self) {
+            values.withUnsafeBytes { out.copyMemory(from: $0) }
+            return
+        }
+        #endif
         switch type {
         case .double: for (i, v) in values.enumerated() { put(Double(v).bitPattern, i) }
         case .single: for (i, v) in values.enumerated() { put(Float(v).bitPattern, i) }
