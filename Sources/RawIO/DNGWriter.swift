@@ -71,8 +71,9 @@ public struct DNGWriter: Sendable {
 
     /// Writes `image` as a DNG file at `url` (temporary file in the same folder, then renamed).
     ///
-    /// - Throws: ``RawIOError/writeFailed(path:reason:)`` when the levels cannot be stored in DNG
-    ///   (a negative or non-finite black level) or the file cannot be written.
+    /// - Throws: ``RawIOError/writeFailed(path:reason:)`` when a value cannot be stored in DNG
+    ///   (a negative or non-finite black level, an orientation outside 1...8, a colour matrix
+    ///   entry no SRATIONAL holds) or the file cannot be written.
     public func write(_ image: BayerImage, to url: URL) throws(RawIOError) {
         let bytes = try encode(image, path: url.path)
         try AtomicFile.write(bytes, to: url)
@@ -82,6 +83,9 @@ public struct DNGWriter: Sendable {
     func encode(_ image: BayerImage, path: String) throws(RawIOError) -> [UInt8] {
         guard image.samples.count * 2 < Int(UInt32.max) - (1 << 20) else {
             throw .writeFailed(path: path, reason: "a \(image.width)x\(image.height) mosaic needs more than the 4 GiB a classic TIFF/DNG can address")
+        }
+        guard (1...8).contains(orientation) else {
+            throw .writeFailed(path: path, reason: "TIFF orientation must be 1...8, got \(orientation)")
         }
         var entries: [TIFFEncoder.Entry] = []
         let meta = image.metadata

@@ -197,6 +197,11 @@ struct DNGWriterTests {
         #expect(throws: RawIOError.writeFailed(path: missingFolder.path, reason: "the folder \(missingFolder.deletingLastPathComponent().path) does not exist")) {
             try good.writeDNG(to: missingFolder)
         }
+        var rotated = DNGWriter()
+        rotated.orientation = 9
+        #expect(throws: RawIOError.writeFailed(path: folder.file("r.dng").path, reason: "TIFF orientation must be 1...8, got 9")) {
+            try good.writeDNG(to: folder.file("r.dng"), using: rotated)
+        }
         #expect(folder.contents().isEmpty, "a failed write leaves nothing behind")
         // Overwriting an existing file replaces it.
         try good.writeDNG(to: folder.file("b.dng"))
