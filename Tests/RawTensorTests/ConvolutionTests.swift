@@ -1,0 +1,91 @@
+import Testing
+@testable import RawTensor
+
+/// A naive direct convolution in Double: the independent reference for the im2col + GEMM kernel.
+func directConvolution(_ x: Tensor, _ w: Tensor, _ b: Tensor?, stride: Int, padding: Int) -> Tensor {
+    let n = x.shape[0], c = x.shape[1], h = x.shape[2], wd = x.shape[3]
+    let o = w.shape[0], kh = w.shape[2], kw = w.shape[3]
+    let ho = (h + 2 * padding - kh) / stride + 1, wo = (wd + 2 * padding - kw) / stride + 1
+    let xs = x.scalars, ws = w.scalars, bs = b?.scalars
+    var out = [Float](repeating: 0, count: n * o * ho * wo)
+    for ni in 0..<n { for oc in 0..<o { for oy in 0..<ho { for ox in 0..<wo {
+        var s = Double(bs?[oc] ?? 0)
+        for ic in 0..<c { for ky in 0..<kh { for kx in 0..<kw {
+            let iy = oy * stride - padding + ky, ix = ox * stride - padding + kx
+            if iy < 0 || iy >= h || ix < 0 || ix >= wd { continue }
+            s += Double(xs[((ni * c + ic) * h + iy) * wd + ix]) * Double(ws[((oc * c + ic) * kh + ky) * kw + kx])
+        } } }
+        out[((ni * o + oc) * ho + oy) * wo + ox] = Float(s)
+    } } } }
+    return Tensor(shape: [n, o, ho, wo], values: out)
+}
+
+/// (batch, inC, outC, height, width, kernel, stride, padding)
+let convolutionCases: [(Int, Int, Int, Int, Int, Int, Int, Int)] = [
+    (2, 3, 4, 6, 5, 3, 1, 1),
+    (1, 2, 3, 7, 7, 3, 2, 1),
+    (2, 4, 2, 5, 6, 1, 1, 0),   // pointwise fast path
+    (1, 3, 2, 8, 5, 5, 1, 2),
+    (1, 2, 2, 6, 7, 2, 2, 0),
+    (2, 1, 3, 5, 5, 3, 1, 0),
+    (1, 2, 2, 4, 4, 1, 2, 1),   // 1x1 with stride and padding: general path
+    (1, 3, 2, 9, 4, 3, 3, 2),
+]
+
+@Suite("Convolution")
+struct ConvolutionTests {
+    @Test("conv2d forward equals a direct convolution", arguments: convolutionCases)
+    func forwardMatchesDirect(_ c: (Int, Int, Int, Int, Int, Int, Int, Int)) {
+        var g = RandomGenerator(seed: 1)
+        let x = Tensor.randomNormal([c.0, c.1, c.3, c.4], using: &g)
+        let w = Tensor.randomNormal([c.2, c.1, c.5, c.5], using: &g)
+        let b = Tensor.randomNormal([c.2], using: &g)
+        let fast = conv2d(x, weight: w, bias: b, stride: c.6, padding: c.7)
+        let slow = directConvolution(x, w, b, stride: c.6, padding: c.7)
+        #expect(fast.shape == slow.shape)
+        let err = zip(fast.scalars, slow.scalars).map { abs($0 - $1) }.max()!
+        #expect(err < 1e-4, "max error \(err)")
+    }
+
+    @Test("conv2d forward in row chunks equals one chunk")
+    func chunkedForward() {
+        var g = RandomGenerator(seed: 2)
+        let x = Tensor.randomNormal([2, 3, 20, 9], using: &g)
+        let w = Tensor.randomNormal([4, 3, 3, 3], using: &g)
+        let saved = Convolution.chunkPixels
+        defer { Convolution.chunkPixels = saved }
+        Convolution.chunkPixels = 1 << 20
+        let whole = conv2d(x, weight: w, bias: nil, stride: 1, padding: 1)
+        let wholeGrad = conv2dBackward(gradOutput: whole, input: x, weight: w, stride: 1, padding: 1)
+        Convolution.chunkPixels = 20   // two output rows per chunk
+        let chunked = conv2d(x, weight: w, bias: nil, stride: 1, padding: 1)
+        let chunkedGrad = conv2dBackward(gradOutput: whole, input: x, weight: w, stride: 1, padding: 1)
+        #expect(whole == chunked)
+        let dx = zip(wholeGrad.input!.scalars, chunkedGrad.input!.scalars).map { abs($0 - $1) }.max()!
+        let dw = zip(wholeGrad.weight.scalars, chunkedGrad.weight.scalars).map { abs($0 - $1) }.max()!
+        #expect(dx < 1e-4 && dw < 1e-3)
+    }
+
+    @Test("conv2d backward matches finite differences", arguments: convolutionCases)
+    func backward(_ c: (Int, Int, Int, Int, Int, Int, Int, Int)) {
+        var g = RandomGenerator(seed: 3)
+        let x = Tensor.randomNormal([c.0, c.1, c.3, c.4], using: &g)
+        let w = Tensor.randomNormal([c.2, c.1, c.5, c.5], using: &g) * 0.5
+        let b = Tensor.randomNormal([c.2], using: &g)
+        GradientCheck.check([x, w, b]) { v in
+            conv2d(v[0], weight: v[1], bias: v[2], stride: c.6, padding: c.7)
+        }
+    }
+
+    @Test("conv2d with a fused activation matches finite differences",
+          arguments: [Activation.leakyReLU(negativeSlope: 0.2), .sigmoid, .tanh])
+    func fusedActivation(_ activation: Activation) {
+        var g = RandomGenerator(seed: 4)
+        let x = Tensor.randomNormal([2, 3, 5, 5], using: &g)
+        let w = Tensor.randomNormal([2, 3, 3, 3], using: &g) * 0.3
+        let b = Tensor.randomNormal([2], using: &g)
+        GradientCheck.check([x, w, b], step: 1e-3) { v in
+            conv2d(v[0], weight: v[1], bias: v[2], stride: 1, padding: 1, activation: activation)
+        }
+    }
+}
