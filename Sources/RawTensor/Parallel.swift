@@ -32,13 +32,17 @@ public enum ComputeConfiguration {
 
 /// Deterministic parallel loops over index ranges.
 enum Parallel {
+    /// A thread count for the current task that takes precedence over ``ComputeConfiguration/threadCount``
+    /// (used by tests, which run concurrently and must not change process-wide settings).
+    @TaskLocal static var threadCountOverride: Int?
+
     /// Calls `body` on disjoint chunks covering `0..<count`, in parallel when there is enough work.
     ///
     /// `grain` is the smallest amount of work worth a separate chunk. Each index is visited by exactly
     /// one call, so results cannot depend on how the chunks are scheduled.
     static func forEachChunk(count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
-        let threads = ComputeConfiguration.threadCount
+        let threads = threadCountOverride ?? ComputeConfiguration.threadCount
         let chunks = min(threads, max(1, count / max(grain, 1)))
         if chunks <= 1 {
             body(0..<count)

@@ -37,8 +37,10 @@ struct ConvolutionGeometry: Equatable {
 
 /// im2col / col2im and the GEMM-based convolution kernels.
 enum Convolution {
-    /// Target number of output pixels unrolled per GEMM.
-    nonisolated(unsafe) static var chunkPixels = 4096
+    /// Target number of output pixels unrolled per GEMM (tests override it per task to exercise chunking).
+    @TaskLocal static var chunkPixels = 4096
+    /// Whether stride-1 width-preserving convolutions use ``RowShiftConvolution`` (tests compare both paths).
+    @TaskLocal static var usesRowShift = true
 
     /// Writes the unrolled patches of output rows `y0..<y0+rows` of one image into `col`
     /// (`patchSize` rows of `rows * outputWidth` columns).
@@ -110,6 +112,10 @@ enum Convolution {
     /// Forward convolution without bias into `out` (`[n, outC, outH, outW]`, overwritten).
     static func forward(_ g: ConvolutionGeometry, input x: UnsafePointer<Float>, weight w: UnsafePointer<Float>,
                         output out: UnsafeMutablePointer<Float>) {
+        if usesRowShift && RowShiftConvolution.applies(g) {
+            RowShiftConvolution.forward(g, input: x, weight: w, output: out)
+            return
+        }
         if g.isPointwise {
             for n in 0..<g.batch {
                 BLAS.sgemm(transposeA: false, transposeB: false, m: g.outputChannels, n: g.inputPlane, k: g.inputChannels,
@@ -143,6 +149,10 @@ enum Convolution {
     static func backward(_ g: ConvolutionGeometry, gradOutput dy: UnsafePointer<Float>, input x: UnsafePointer<Float>,
                          weight w: UnsafePointer<Float>, gradWeight dw: UnsafeMutablePointer<Float>,
                          gradInput dx: UnsafeMutablePointer<Float>?) {
+        if usesRowShift && RowShiftConvolution.applies(g) {
+            RowShiftConvolution.backward(g, gradOutput: dy, input: x, weight: w, gradWeight: dw, gradInput: dx)
+            return
+        }
         if g.isPointwise {
             for n in 0..<g.batch {
                 let gy = dy + n * g.outputChannels * g.outputPlane

@@ -47,23 +47,40 @@ struct ConvolutionTests {
         #expect(err < 1e-4, "max error \(err)")
     }
 
-    @Test("conv2d forward in row chunks equals one chunk")
-    func chunkedForward() {
+    @Test("conv2d in row chunks equals one chunk", arguments: [(1, 1), (2, 1), (1, 0)])
+    func chunked(stride: Int, padding: Int) {
         var g = RandomGenerator(seed: 2)
         let x = Tensor.randomNormal([2, 3, 20, 9], using: &g)
         let w = Tensor.randomNormal([4, 3, 3, 3], using: &g)
-        let saved = Convolution.chunkPixels
-        defer { Convolution.chunkPixels = saved }
-        Convolution.chunkPixels = 1 << 20
-        let whole = conv2d(x, weight: w, bias: nil, stride: 1, padding: 1)
-        let wholeGrad = conv2dBackward(gradOutput: whole, input: x, weight: w, stride: 1, padding: 1)
-        Convolution.chunkPixels = 20   // two output rows per chunk
-        let chunked = conv2d(x, weight: w, bias: nil, stride: 1, padding: 1)
-        let chunkedGrad = conv2dBackward(gradOutput: whole, input: x, weight: w, stride: 1, padding: 1)
-        #expect(whole == chunked)
+        let (whole, wholeGrad) = Convolution.$chunkPixels.withValue(1 << 20) {
+            let y = conv2d(x, weight: w, bias: nil, stride: stride, padding: padding)
+            return (y, conv2dBackward(gradOutput: y, input: x, weight: w, stride: stride, padding: padding))
+        }
+        let (chunked, chunkedGrad) = Convolution.$chunkPixels.withValue(20) {   // two or three output rows per chunk
+            (conv2d(x, weight: w, bias: nil, stride: stride, padding: padding),
+             conv2dBackward(gradOutput: whole, input: x, weight: w, stride: stride, padding: padding))
+        }
+        let dy = zip(whole.scalars, chunked.scalars).map { abs($0 - $1) }.max()!
+        #expect(dy < 1e-5)
         let dx = zip(wholeGrad.input!.scalars, chunkedGrad.input!.scalars).map { abs($0 - $1) }.max()!
         let dw = zip(wholeGrad.weight.scalars, chunkedGrad.weight.scalars).map { abs($0 - $1) }.max()!
         #expect(dx < 1e-4 && dw < 1e-3)
+    }
+
+    @Test("the row-shift and im2col paths agree", arguments: [(3, 1), (5, 2), (3, 0), (1, 0)])
+    func pathsAgree(kernel: Int, padding: Int) {
+        var g = RandomGenerator(seed: 5)
+        let x = Tensor.randomNormal([2, 3, 9, 7], using: &g)
+        let w = Tensor.randomNormal([4, 3, kernel, kernel], using: &g)
+        let (y1, g1) = Convolution.$usesRowShift.withValue(false) {
+            let y = conv2d(x, weight: w, bias: nil, padding: padding)
+            return (y, conv2dBackward(gradOutput: y, input: x, weight: w, padding: padding))
+        }
+        let y2 = conv2d(x, weight: w, bias: nil, padding: padding)
+        let g2 = conv2dBackward(gradOutput: y1, input: x, weight: w, padding: padding)
+        func maxDifference(_ a: Tensor, _ b: Tensor) -> Float { zip(a.scalars, b.scalars).map { abs($0 - $1) }.max()! }
+        #expect(maxDifference(y1, y2) < 1e-5)
+        #expect(maxDifference(g1.input!, g2.input!) < 1e-4 && maxDifference(g1.weight, g2.weight) < 1e-3)
     }
 
     @Test("conv2d backward matches finite differences", arguments: convolutionCases)

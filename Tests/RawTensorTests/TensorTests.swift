@@ -73,17 +73,13 @@ struct TensorTests {
     func threadCountIndependence() {
         var g = RandomGenerator(seed: 4)
         let x = Tensor.randomNormal([3, 5, 64, 64], using: &g)
-        let saved = ComputeConfiguration.threadCount
-        defer { ComputeConfiguration.setThreadCount(saved) }
+        func run(_ threads: Int) -> [Tensor] { Parallel.$threadCountOverride.withValue(threads) { run() } }
         func run() -> [Tensor] {
             [maxPool2d(x), upsampleBilinear2d(x), x.applying(.sigmoid), x.sum(), Tensor.concatenate([x, x], axis: 1),
              LossFunction.l1.gradient(x, x * 0.5)]
         }
-        ComputeConfiguration.setThreadCount(1)
-        let one = run()
-        ComputeConfiguration.setThreadCount(2)
-        #expect(run() == one)
-        ComputeConfiguration.setThreadCount(3)
-        #expect(run() == one)
+        let one = run(1)
+        #expect(run(2) == one)
+        #expect(run(3) == one)
     }
 }
