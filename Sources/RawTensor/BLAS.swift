@@ -1,5 +1,5 @@
 // The one file of RawTensor that calls C: OpenBLAS through the internal `CBLAS` module.
-// Nothing here is public API except the thread-count switch in ``ComputeConfiguration``.
+// Nothing here is public API.
 import CBLAS
 
 /// Thin, checked wrappers around the OpenBLAS calls RawTensor makes.
@@ -37,6 +37,12 @@ enum BLAS {
                     transposeA ? CblasTrans : CblasNoTrans,
                     transposeB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// Makes OpenBLAS run each call on the calling thread (`openblas_get_num_threads`,
+    /// `openblas_set_num_threads(1)`); RawTensor parallelises across calls itself.
+    static func ensureSingleThreaded() {
+        if openblas_get_num_threads() != 1 { openblas_set_num_threads(1) }
     }
 
     /// Sets the number of OpenBLAS worker threads, wrapping `openblas_set_num_threads`.

@@ -52,10 +52,11 @@ enum RowShiftConvolution {
     }
 
     /// Fills `V` for output rows `y0..<y0+rows` (`rows + kH - 1` input rows, zero outside the image).
-    static func unroll(_ g: ConvolutionGeometry, image x: UnsafePointer<Float>, y0: Int, rows: Int, into v: UnsafeMutablePointer<Float>) {
+    static func unroll(_ g: ConvolutionGeometry, image x: UnsafePointer<Float>, y0: Int, rows: Int, into v: UnsafeMutablePointer<Float>,
+                       parallel: Bool) {
         let span = (rows + g.kernelHeight - 1) * g.width
         let w = g.width, px = g.paddingX
-        Parallel.forEachChunk(count: g.inputChannels, grain: max(1, 8192 / max(span * g.kernelWidth, 1))) { channels in
+        Parallel.forEachChunk(count: g.inputChannels, grain: max(1, 8192 / max(span * g.kernelWidth, 1)), parallel: parallel) { channels in
             for c in channels {
                 let plane = x + c * g.inputPlane
                 for kx in 0..<g.kernelWidth {
@@ -80,10 +81,11 @@ enum RowShiftConvolution {
     }
 
     /// Adds the gradient of `V` (for output rows `y0..<y0+rows`) into the image gradient.
-    static func fold(_ g: ConvolutionGeometry, _ dv: UnsafePointer<Float>, y0: Int, rows: Int, into dx: UnsafeMutablePointer<Float>) {
+    static func fold(_ g: ConvolutionGeometry, _ dv: UnsafePointer<Float>, y0: Int, rows: Int, into dx: UnsafeMutablePointer<Float>,
+                     parallel: Bool) {
         let span = (rows + g.kernelHeight - 1) * g.width
         let w = g.width, px = g.paddingX
-        Parallel.forEachChunk(count: g.inputChannels, grain: max(1, 8192 / max(span * g.kernelWidth, 1))) { channels in
+        Parallel.forEachChunk(count: g.inputChannels, grain: max(1, 8192 / max(span * g.kernelWidth, 1)), parallel: parallel) { channels in
             for c in channels {
                 let plane = dx + c * g.inputPlane
                 for kx in 0..<g.kernelWidth {
@@ -100,80 +102,5 @@ enum RowShiftConvolution {
                 }
             }
         }
-    }
-
-    static func forward(_ g: ConvolutionGeometry, input x: UnsafePointer<Float>, weight w: UnsafePointer<Float>,
-                        output out: UnsafeMutablePointer<Float>) {
-        let ck = g.inputChannels * g.kernelWidth
-        let packed = UnsafeMutablePointer<Float>.allocate(capacity: g.kernelHeight * g.outputChannels * ck)
-        defer { packed.deallocate() }
-        packWeight(g, w, into: packed)
-        let maxRows = rowsPerChunk(g)
-        let v = UnsafeMutablePointer<Float>.allocate(capacity: ck * (maxRows + g.kernelHeight - 1) * g.width)
-        defer { v.deallocate() }
-        for n in 0..<g.batch {
-            let image = x + n * g.inputChannels * g.inputPlane
-            let result = out + n * g.outputChannels * g.outputPlane
-            var y0 = 0
-            while y0 < g.outputHeight {
-                let rows = min(maxRows, g.outputHeight - y0)
-                let span = (rows + g.kernelHeight - 1) * g.width
-                unroll(g, image: image, y0: y0, rows: rows, into: v)
-                for ky in 0..<g.kernelHeight {
-                    BLAS.sgemm(transposeA: false, transposeB: false, m: g.outputChannels, n: rows * g.width, k: ck,
-                               alpha: 1, a: packed + ky * g.outputChannels * ck, lda: ck,
-                               b: v + ky * g.width, ldb: span,
-                               beta: ky == 0 ? 0 : 1, c: result + y0 * g.outputWidth, ldc: g.outputPlane)
-                }
-                y0 += rows
-            }
-        }
-    }
-
-    static func backward(_ g: ConvolutionGeometry, gradOutput dy: UnsafePointer<Float>, input x: UnsafePointer<Float>,
-                         weight w: UnsafePointer<Float>, gradWeight dw: UnsafeMutablePointer<Float>,
-                         gradInput dx: UnsafeMutablePointer<Float>?) {
-        let ck = g.inputChannels * g.kernelWidth
-        let packedCount = g.kernelHeight * g.outputChannels * ck
-        let packed = UnsafeMutablePointer<Float>.allocate(capacity: packedCount)
-        let packedGrad = UnsafeMutablePointer<Float>.allocate(capacity: packedCount)
-        defer { packed.deallocate(); packedGrad.deallocate() }
-        packWeight(g, w, into: packed)
-        packedGrad.initialize(repeating: 0, count: packedCount)
-        let maxRows = rowsPerChunk(g)
-        let capacity = ck * (maxRows + g.kernelHeight - 1) * g.width
-        let v = UnsafeMutablePointer<Float>.allocate(capacity: capacity)
-        let dv = UnsafeMutablePointer<Float>.allocate(capacity: capacity)
-        defer { v.deallocate(); dv.deallocate() }
-        for n in 0..<g.batch {
-            let image = x + n * g.inputChannels * g.inputPlane
-            let gy = dy + n * g.outputChannels * g.outputPlane
-            var y0 = 0
-            while y0 < g.outputHeight {
-                let rows = min(maxRows, g.outputHeight - y0)
-                let columns = rows * g.width
-                let span = (rows + g.kernelHeight - 1) * g.width
-                unroll(g, image: image, y0: y0, rows: rows, into: v)
-                for ky in 0..<g.kernelHeight {
-                    BLAS.sgemm(transposeA: false, transposeB: true, m: g.outputChannels, n: ck, k: columns,
-                               alpha: 1, a: gy + y0 * g.outputWidth, lda: g.outputPlane, b: v + ky * g.width, ldb: span,
-                               beta: 1, c: packedGrad + ky * g.outputChannels * ck, ldc: ck)
-                }
-                if let dx {
-                    // Rows columns..<span of each dv row are only reached by ky > 0: clear them, then let
-                    // ky = 0 overwrite rows 0..<columns and the other taps accumulate.
-                    for r in 0..<ck { (dv + r * span + columns).update(repeating: 0, count: span - columns) }
-                    for ky in 0..<g.kernelHeight {
-                        BLAS.sgemm(transposeA: true, transposeB: false, m: ck, n: columns, k: g.outputChannels,
-                                   alpha: 1, a: packed + ky * g.outputChannels * ck, lda: ck,
-                                   b: gy + y0 * g.outputWidth, ldb: g.outputPlane,
-                                   beta: ky == 0 ? 0 : 1, c: dv + ky * g.width, ldc: span)
-                    }
-                    fold(g, dv, y0: y0, rows: rows, into: dx + n * g.inputChannels * g.inputPlane)
-                }
-                y0 += rows
-            }
-        }
-        unpackWeightGradient(g, packedGrad, into: dw)
     }
 }

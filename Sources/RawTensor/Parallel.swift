@@ -3,10 +3,14 @@ import Foundation
 
 /// Process-wide settings for how RawTensor uses the machine's cores.
 ///
-/// Matrix products run on OpenBLAS's own threads; RawTensor's other loops (im2col, pooling,
-/// elementwise work) split their work into fixed chunks on Dispatch's concurrent queue. Results never
-/// depend on these settings or on scheduling: every output element is computed by exactly one
-/// chunk, and reductions add partial sums in a fixed order.
+/// RawTensor runs all its parallel work on Dispatch's concurrent queue, in fixed chunks: convolutions
+/// split into (image, row-chunk) units, large matrix products into fixed column blocks, elementwise
+/// work into ranges. Each unit calls OpenBLAS **single-threaded**: RawTensor sets OpenBLAS to one
+/// thread before its matrix products, because OpenBLAS's idle worker threads spin (`sched_yield`)
+/// between calls and, measured on a 2-core machine, took about a third of the CPU from the work
+/// running between products. Results never depend on the thread count or on scheduling: every
+/// output element is computed by exactly one unit, whose blocks do not depend on the thread count,
+/// and reductions add partial sums in a fixed order.
 public enum ComputeConfiguration {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var _threadCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
@@ -17,17 +21,13 @@ public enum ComputeConfiguration {
         return _threadCount
     }
 
-    /// Sets the number of threads for RawTensor's parallel loops and for OpenBLAS (`openblas_set_num_threads`).
+    /// Sets the number of threads for RawTensor's parallel loops.
     public static func setThreadCount(_ count: Int) {
         precondition(count >= 1, "thread count must be at least 1, got \(count)")
         lock.lock()
         _threadCount = count
         lock.unlock()
-        BLAS.setThreadCount(count)
     }
-
-    /// The number of threads OpenBLAS uses for matrix products.
-    public static var blasThreadCount: Int { BLAS.threadCount }
 }
 
 /// Deterministic parallel loops over index ranges.
@@ -36,13 +36,50 @@ enum Parallel {
     /// (used by tests, which run concurrently and must not change process-wide settings).
     @TaskLocal static var threadCountOverride: Int?
 
+    /// The number of workers parallel loops use now.
+    static var threadCount: Int { threadCountOverride ?? ComputeConfiguration.threadCount }
+
+    /// A matrix product split into fixed blocks of columns (or rows) computed by single-threaded
+    /// `sgemm` calls on the parallel workers.
+    ///
+    /// The blocks do not depend on the thread count, so neither do the results.
+    static func sgemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+                      alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                      beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        let block = 256
+        if n >= 2 * block && m * k >= 4096 {
+            let blocks = (n + block - 1) / block
+            forEachChunk(count: blocks, grain: 1) { range in
+                for i in range {
+                    let j0 = i * block, width = min(block, n - j0)
+                    BLAS.sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: width, k: k, alpha: alpha,
+                               a: a, lda: lda, b: transposeB ? b + j0 * ldb : b + j0, ldb: ldb,
+                               beta: beta, c: c + j0, ldc: ldc)
+                }
+            }
+        } else if m >= 2 * block && n * k >= 4096 {
+            let blocks = (m + block - 1) / block
+            forEachChunk(count: blocks, grain: 1) { range in
+                for i in range {
+                    let i0 = i * block, height = min(block, m - i0)
+                    BLAS.sgemm(transposeA: transposeA, transposeB: transposeB, m: height, n: n, k: k, alpha: alpha,
+                               a: transposeA ? a + i0 : a + i0 * lda, lda: lda, b: b, ldb: ldb,
+                               beta: beta, c: c + i0 * ldc, ldc: ldc)
+                }
+            }
+        } else {
+            BLAS.sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                       a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        }
+    }
+
     /// Calls `body` on disjoint chunks covering `0..<count`, in parallel when there is enough work.
     ///
     /// `grain` is the smallest amount of work worth a separate chunk. Each index is visited by exactly
     /// one call, so results cannot depend on how the chunks are scheduled.
-    static func forEachChunk(count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
+    static func forEachChunk(count: Int, grain: Int, parallel: Bool = true, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
-        let threads = threadCountOverride ?? ComputeConfiguration.threadCount
+        let threads = parallel ? threadCount : 1
         let chunks = min(threads, max(1, count / max(grain, 1)))
         if chunks <= 1 {
             body(0..<count)

@@ -174,7 +174,8 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool)
     precondition(k == kb, "matmul: inner sizes differ, \(a.shape)\(transposeA ? "ᵀ" : "") x \(b.shape)\(transposeB ? "ᵀ" : "")")
     let out = Tensor(uninitializedShape: [m, n])
     if k == 0 { out.storage.pointer.update(repeating: 0, count: m * n) }
-    BLAS.sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 1,
+    BLAS.ensureSingleThreaded()
+    Parallel.sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 1,
                a: a.storage.pointer, lda: max(a.shape[1], 1), b: b.storage.pointer, ldb: max(b.shape[1], 1),
                beta: 0, c: out.storage.pointer, ldc: max(n, 1))
     withExtendedLifetime((a, b)) {}

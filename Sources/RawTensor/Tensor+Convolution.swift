@@ -45,10 +45,10 @@ enum Convolution {
     /// Writes the unrolled patches of output rows `y0..<y0+rows` of one image into `col`
     /// (`patchSize` rows of `rows * outputWidth` columns).
     static func im2col(_ g: ConvolutionGeometry, image x: UnsafePointer<Float>, y0: Int, rows: Int,
-                       col: UnsafeMutablePointer<Float>) {
+                       col: UnsafeMutablePointer<Float>, parallel: Bool) {
         let columns = rows * g.outputWidth
         let taps = g.kernelHeight * g.kernelWidth
-        Parallel.forEachChunk(count: g.inputChannels, grain: max(1, 16384 / max(taps * columns, 1))) { channels in
+        Parallel.forEachChunk(count: g.inputChannels, grain: max(1, 16384 / max(taps * columns, 1)), parallel: parallel) { channels in
             for c in channels {
                 let plane = x + c * g.inputPlane
                 for ky in 0..<g.kernelHeight {
@@ -81,10 +81,10 @@ enum Convolution {
 
     /// Adds the unrolled gradient `col` of output rows `y0..<y0+rows` back into the image gradient `dx`.
     static func col2im(_ g: ConvolutionGeometry, col: UnsafePointer<Float>, y0: Int, rows: Int,
-                       image dx: UnsafeMutablePointer<Float>) {
+                       image dx: UnsafeMutablePointer<Float>, parallel: Bool) {
         let columns = rows * g.outputWidth
         let taps = g.kernelHeight * g.kernelWidth
-        Parallel.forEachChunk(count: g.inputChannels, grain: max(1, 16384 / max(taps * columns, 1))) { channels in
+        Parallel.forEachChunk(count: g.inputChannels, grain: max(1, 16384 / max(taps * columns, 1)), parallel: parallel) { channels in
             for c in channels {
                 let plane = dx + c * g.inputPlane
                 for ky in 0..<g.kernelHeight {
@@ -105,90 +105,6 @@ enum Convolution {
                         }
                     }
                 }
-            }
-        }
-    }
-
-    /// Forward convolution without bias into `out` (`[n, outC, outH, outW]`, overwritten).
-    static func forward(_ g: ConvolutionGeometry, input x: UnsafePointer<Float>, weight w: UnsafePointer<Float>,
-                        output out: UnsafeMutablePointer<Float>) {
-        if usesRowShift && RowShiftConvolution.applies(g) {
-            RowShiftConvolution.forward(g, input: x, weight: w, output: out)
-            return
-        }
-        if g.isPointwise {
-            for n in 0..<g.batch {
-                BLAS.sgemm(transposeA: false, transposeB: false, m: g.outputChannels, n: g.inputPlane, k: g.inputChannels,
-                           alpha: 1, a: w, lda: g.inputChannels,
-                           b: x + n * g.inputChannels * g.inputPlane, ldb: g.inputPlane,
-                           beta: 0, c: out + n * g.outputChannels * g.outputPlane, ldc: g.outputPlane)
-            }
-            return
-        }
-        let rowsPerChunk = g.rowsPerChunk
-        let col = UnsafeMutablePointer<Float>.allocate(capacity: g.patchSize * rowsPerChunk * g.outputWidth)
-        defer { col.deallocate() }
-        for n in 0..<g.batch {
-            let image = x + n * g.inputChannels * g.inputPlane
-            let result = out + n * g.outputChannels * g.outputPlane
-            var y0 = 0
-            while y0 < g.outputHeight {
-                let rows = min(rowsPerChunk, g.outputHeight - y0)
-                let columns = rows * g.outputWidth
-                im2col(g, image: image, y0: y0, rows: rows, col: col)
-                BLAS.sgemm(transposeA: false, transposeB: false, m: g.outputChannels, n: columns, k: g.patchSize,
-                           alpha: 1, a: w, lda: g.patchSize, b: col, ldb: columns,
-                           beta: 0, c: result + y0 * g.outputWidth, ldc: g.outputPlane)
-                y0 += rows
-            }
-        }
-    }
-
-    /// Backward convolution: accumulates the weight gradient into `dw` (`[outC, patchSize]`) and,
-    /// when `dx` is given, adds the input gradient into it.
-    static func backward(_ g: ConvolutionGeometry, gradOutput dy: UnsafePointer<Float>, input x: UnsafePointer<Float>,
-                         weight w: UnsafePointer<Float>, gradWeight dw: UnsafeMutablePointer<Float>,
-                         gradInput dx: UnsafeMutablePointer<Float>?) {
-        if usesRowShift && RowShiftConvolution.applies(g) {
-            RowShiftConvolution.backward(g, gradOutput: dy, input: x, weight: w, gradWeight: dw, gradInput: dx)
-            return
-        }
-        if g.isPointwise {
-            for n in 0..<g.batch {
-                let gy = dy + n * g.outputChannels * g.outputPlane
-                let image = x + n * g.inputChannels * g.inputPlane
-                BLAS.sgemm(transposeA: false, transposeB: true, m: g.outputChannels, n: g.inputChannels, k: g.inputPlane,
-                           alpha: 1, a: gy, lda: g.outputPlane, b: image, ldb: g.inputPlane,
-                           beta: 1, c: dw, ldc: g.inputChannels)
-                if let dx {
-                    BLAS.sgemm(transposeA: true, transposeB: false, m: g.inputChannels, n: g.inputPlane, k: g.outputChannels,
-                               alpha: 1, a: w, lda: g.inputChannels, b: gy, ldb: g.outputPlane,
-                               beta: 1, c: dx + n * g.inputChannels * g.inputPlane, ldc: g.inputPlane)
-                }
-            }
-            return
-        }
-        let rowsPerChunk = g.rowsPerChunk
-        let col = UnsafeMutablePointer<Float>.allocate(capacity: g.patchSize * rowsPerChunk * g.outputWidth)
-        defer { col.deallocate() }
-        for n in 0..<g.batch {
-            let image = x + n * g.inputChannels * g.inputPlane
-            let gy = dy + n * g.outputChannels * g.outputPlane
-            var y0 = 0
-            while y0 < g.outputHeight {
-                let rows = min(rowsPerChunk, g.outputHeight - y0)
-                let columns = rows * g.outputWidth
-                im2col(g, image: image, y0: y0, rows: rows, col: col)
-                BLAS.sgemm(transposeA: false, transposeB: true, m: g.outputChannels, n: g.patchSize, k: columns,
-                           alpha: 1, a: gy + y0 * g.outputWidth, lda: g.outputPlane, b: col, ldb: columns,
-                           beta: 1, c: dw, ldc: g.patchSize)
-                if let dx {
-                    BLAS.sgemm(transposeA: true, transposeB: false, m: g.patchSize, n: columns, k: g.outputChannels,
-                               alpha: 1, a: w, lda: g.patchSize, b: gy + y0 * g.outputWidth, ldb: g.outputPlane,
-                               beta: 0, c: col, ldc: columns)
-                    col2im(g, col: col, y0: y0, rows: rows, image: dx + n * g.inputChannels * g.inputPlane)
-                }
-                y0 += rows
             }
         }
     }

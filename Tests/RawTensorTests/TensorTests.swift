@@ -75,8 +75,16 @@ struct TensorTests {
         let x = Tensor.randomNormal([3, 5, 64, 64], using: &g)
         func run(_ threads: Int) -> [Tensor] { Parallel.$threadCountOverride.withValue(threads) { run() } }
         func run() -> [Tensor] {
-            [maxPool2d(x), upsampleBilinear2d(x), x.applying(.sigmoid), x.sum(), Tensor.concatenate([x, x], axis: 1),
-             LossFunction.l1.gradient(x, x * 0.5)]
+            var wg = RandomGenerator(seed: 9)
+            let w = Tensor.randomNormal([4, 5, 3, 3], using: &wg)
+            var results = [maxPool2d(x), upsampleBilinear2d(x), x.applying(.sigmoid), x.sum(), Tensor.concatenate([x, x], axis: 1),
+                           LossFunction.l1.gradient(x, x * 0.5), matmul(x.reshaped([-1, 256]), x.reshaped([256, -1]))]
+            for (input, stride, padding) in [(x, 1, 1), (x[batch: 1], 1, 1), (x[batch: 2], 2, 0), (x[batch: 0..<2], 2, 1)] {
+                let y = conv2d(input, weight: w, stride: stride, padding: padding)
+                let grads = conv2dBackward(gradOutput: y, input: input, weight: w, stride: stride, padding: padding)
+                results += [y, grads.input!, grads.weight, grads.bias]
+            }
+            return results
         }
         let one = run(1)
         #expect(run(2) == one)
