@@ -15,6 +15,12 @@ public enum ComputeConfiguration {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var _threadCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
+    /// Frees the tensor buffers RawTensor keeps for reuse (up to 1 GB of freed activations and
+    /// gradients, so that training steps do not page-fault on every allocation).
+    public static func releaseCachedBuffers() {
+        BufferPool.shared.drain()
+    }
+
     /// The number of threads RawTensor's own parallel loops use (default: the active processor count).
     public static var threadCount: Int {
         lock.lock(); defer { lock.unlock() }
@@ -116,4 +122,49 @@ enum Parallel {
 struct UncheckedSendable<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
+}
+
+/// Vectorised sums in a fixed order (eight lanes, then the lanes in order), so results are reproducible.
+enum Reduce {
+    /// The sum of `count` values.
+    @inline(__always)
+    static func sum(_ p: UnsafePointer<Float>, _ count: Int) -> Float {
+        var acc = SIMD8<Float>(repeating: 0)
+        var i = 0
+        while i + 8 <= count {
+            acc += UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+            i += 8
+        }
+        var s = acc.sum()
+        while i < count { s += p[i]; i += 1 }
+        return s
+    }
+
+    /// The sum of `|a - b|`, `(a - b)^2` or `sqrt((a - b)^2 + e2)` over `count` values.
+    @inline(__always)
+    static func lossSum(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int, kind: Int, e2: Float) -> Float {
+        var acc = SIMD8<Float>(repeating: 0)
+        var i = 0
+        let e = SIMD8<Float>(repeating: e2)
+        while i + 8 <= count {
+            let d = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self) - UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
+            switch kind {
+            case 0: acc += d.replacing(with: -d, where: d .< 0)
+            case 1: acc += d * d
+            default: acc += (d * d + e).squareRoot()
+            }
+            i += 8
+        }
+        var s = acc.sum()
+        while i < count {
+            let d = a[i] - b[i]
+            switch kind {
+            case 0: s += Swift.abs(d)
+            case 1: s += d * d
+            default: s += (d * d + e2).squareRoot()
+            }
+            i += 1
+        }
+        return s
+    }
 }

@@ -97,27 +97,14 @@ public enum LossFunction: Sendable, Equatable, Hashable {
         precondition(prediction.shape == target.shape, "loss: prediction \(prediction.shape) and target \(target.shape) differ")
         precondition(prediction.count > 0, "loss of empty tensors")
         let p = prediction.storage.pointer, t = target.storage.pointer
-        let s: Double
+        let kind: Int, e2: Float
         switch self {
-        case .l1:
-            s = Parallel.sum(count: prediction.count) { r in
-                var a: Float = 0
-                for i in r { a += Swift.abs(p[i] - t[i]) }
-                return Double(a)
-            }
-        case .meanSquaredError:
-            s = Parallel.sum(count: prediction.count) { r in
-                var a: Float = 0
-                for i in r { let d = p[i] - t[i]; a += d * d }
-                return Double(a)
-            }
-        case .charbonnier(let eps):
-            let e2 = eps * eps
-            s = Parallel.sum(count: prediction.count) { r in
-                var a: Float = 0
-                for i in r { let d = p[i] - t[i]; a += (d * d + e2).squareRoot() }
-                return Double(a)
-            }
+        case .l1: (kind, e2) = (0, 0)
+        case .meanSquaredError: (kind, e2) = (1, 0)
+        case .charbonnier(let eps): (kind, e2) = (2, eps * eps)
+        }
+        let s = Parallel.sum(count: prediction.count) { r in
+            Double(Reduce.lossSum(p + r.lowerBound, t + r.lowerBound, r.count, kind: kind, e2: e2))
         }
         withExtendedLifetime((prediction, target)) {}
         return s / Double(prediction.count)

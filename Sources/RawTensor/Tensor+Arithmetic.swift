@@ -191,11 +191,7 @@ extension Tensor {
     /// The sum of all elements in Double precision.
     public func sumDouble() -> Double {
         let p = storage.pointer
-        let s = Parallel.sum(count: count) { r in
-            var acc = 0.0
-            for i in r { acc += Double(p[i]) }
-            return acc
-        }
+        let s = Parallel.sum(count: count) { r in Double(Reduce.sum(p + r.lowerBound, r.count)) }
         withExtendedLifetime(self) {}
         return s
     }

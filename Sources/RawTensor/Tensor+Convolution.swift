@@ -127,10 +127,7 @@ enum Convolution {
             for c in range {
                 var s = 0.0
                 for n in 0..<batch {
-                    let p = dy + (n * channels + c) * plane
-                    var partial: Float = 0
-                    for i in 0..<plane { partial += p[i] }
-                    s += Double(partial)
+                    s += Double(Reduce.sum(dy + (n * channels + c) * plane, plane))
                 }
                 result[c] = Float(s)
             }
