@@ -9,7 +9,10 @@
 /// with `W[ky][o, (c, kx)] = weight[o, c, ky, kx]`. The copy is `kH` times smaller than im2col's.
 enum RowShiftConvolution {
     static func applies(_ g: ConvolutionGeometry) -> Bool {
+        // With very few input channels (an RGB or packed-raw input layer) the kH products would have a
+        // tiny inner dimension; im2col's single product with `C * kH * kW` is then faster.
         g.strideY == 1 && g.strideX == 1 && 2 * g.paddingX == g.kernelWidth - 1 && g.kernelHeight > 1
+            && g.inputChannels * g.kernelWidth >= 32
     }
 
     /// Output rows per chunk: keep `V` near 1 MB (L2) but give GEMMs at least ~1k columns.
