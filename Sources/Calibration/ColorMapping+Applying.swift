@@ -86,30 +86,40 @@ extension ColorMapping {
         let chunk = Self.applyChunkPixels
         let chunkCount = (pixels + chunk - 1) / chunk
         let workers = min(workerCount, chunkCount)
-        let slotCount = linear ? 4 : program.slotCount
+        // In Float the products go straight into the output image (and, for the linear kinds, the
+        // input pixels are the BLAS matrix itself); in Double through a scratch chunk.
+        let inPlace = T.self == Float.self
+        let slotCount = linear ? (inPlace ? 0 : 4) : program.slotCount
         var out = [Float](repeating: 0, count: pixels * 4)
         out.withUnsafeMutableBufferPointer { outBuffer in
             image.values.withUnsafeBufferPointer { inBuffer in
                 weights.withUnsafeBufferPointer { wBuffer in
                     let input = inBuffer.baseAddress!, output = outBuffer.baseAddress!, w = wBuffer.baseAddress!
                     parallelFor(workers) { worker in
-                        var scratch = [T](repeating: 0, count: slotCount * chunk)
-                        var result = [T](repeating: 0, count: chunk * 4)
+                        var scratch = [T](repeating: 0, count: max(1, slotCount * chunk))
+                        var result = [T](repeating: 0, count: inPlace ? 1 : chunk * 4)
                         scratch.withUnsafeMutableBufferPointer { sBuffer in
                             result.withUnsafeMutableBufferPointer { rBuffer in
-                                let s = sBuffer.baseAddress!, r = rBuffer.baseAddress!
+                                let s = sBuffer.baseAddress!
                                 for c in (worker * chunkCount / workers)..<((worker + 1) * chunkCount / workers) {
                                     let start = c * chunk, m = min(chunk, pixels - start)
-                                    let src = input + start * 4
+                                    let src = input + start * 4, dst = output + start * 4
+                                    let r = inPlace ? UnsafeMutableRawPointer(dst).assumingMemoryBound(to: T.self) : rBuffer.baseAddress!
                                     for i in 0..<m {
-                                        s[i] = T(src[4 * i]); s[chunk + i] = T(src[4 * i + 1])
-                                        s[2 * chunk + i] = T(src[4 * i + 2]); s[3 * chunk + i] = T(src[4 * i + 3])
                                         r[4 * i] = bias[0]; r[4 * i + 1] = bias[1]; r[4 * i + 2] = bias[2]; r[4 * i + 3] = bias[3]
                                     }
-                                    if !linear { program.runPlanar(s, stride: chunk, count: m) }
-                                    let terms = linear ? UnsafePointer(s) : UnsafePointer(s + 4 * chunk)
-                                    T.gemmTransposedA(m: m, n: 4, k: rows, a: terms, lda: chunk, b: w, ldb: 4, beta: 1, c: r, ldc: 4)
-                                    let dst = output + start * 4
+                                    if linear && inPlace {
+                                        let a = UnsafeRawPointer(src).assumingMemoryBound(to: T.self)
+                                        T.gemm(m: m, n: 4, k: 4, a: a, lda: 4, b: w, ldb: 4, beta: 1, c: r, ldc: 4)
+                                    } else {
+                                        for i in 0..<m {
+                                            s[i] = T(src[4 * i]); s[chunk + i] = T(src[4 * i + 1])
+                                            s[2 * chunk + i] = T(src[4 * i + 2]); s[3 * chunk + i] = T(src[4 * i + 3])
+                                        }
+                                        if !linear { program.runPlanar(s, stride: chunk, count: m) }
+                                        let terms = linear ? UnsafePointer(s) : UnsafePointer(s + 4 * chunk)
+                                        T.gemmTransposedA(m: m, n: 4, k: rows, a: terms, lda: chunk, b: w, ldb: 4, beta: 1, c: r, ldc: 4)
+                                    }
                                     for i in 0..<(4 * m) {
                                         let v = r[i]
                                         dst[i] = Float(v > 0 ? (v < 1 ? v : 1) : 0)
@@ -127,12 +137,19 @@ extension ColorMapping {
 
 /// A scalar type mappings can be applied in: the term expansion plus the matching BLAS routine.
 protocol ApplyScalar: PlanarScalar {
+    /// `C = A B + beta C`, row-major (`sgemm` / `dgemm`).
+    static func gemm(m: Int, n: Int, k: Int, a: UnsafePointer<Self>, lda: Int,
+                     b: UnsafePointer<Self>, ldb: Int, beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
     /// `C = Aᵀ B + beta C`, row-major (`sgemm` / `dgemm`).
     static func gemmTransposedA(m: Int, n: Int, k: Int, a: UnsafePointer<Self>, lda: Int,
                                 b: UnsafePointer<Self>, ldb: Int, beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
 }
 
 extension Float: ApplyScalar {
+    static func gemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                     b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        BLAS.sgemm(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
     static func gemmTransposedA(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
                                 b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         BLAS.sgemmTransposedA(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
@@ -140,6 +157,10 @@ extension Float: ApplyScalar {
 }
 
 extension Double: ApplyScalar {
+    static func gemm(m: Int, n: Int, k: Int, a: UnsafePointer<Double>, lda: Int,
+                     b: UnsafePointer<Double>, ldb: Int, beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int) {
+        BLAS.dgemm(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
     static func gemmTransposedA(m: Int, n: Int, k: Int, a: UnsafePointer<Double>, lda: Int,
                                 b: UnsafePointer<Double>, ldb: Int, beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int) {
         BLAS.dgemmTransposedA(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)

@@ -96,25 +96,21 @@ extension ColorMapping {
             parallelFor(blocks.count) { b in
                 let block = blocks[b]
                 var usable = 0
-                for i in block.start..<block.end {
-                    let s = samples.source(pair: block.pair, index: i)
-                    let t = samples.target(pair: block.pair, index: i)
-                    let w = samples.weight(pair: block.pair, index: i)
+                var failure: CalibrationError?
+                samples.forEach(pair: block.pair, range: block.start..<block.end) { i, s, t, w in
                     if s - s != .zero {
-                        set(b, .failure(.nonFiniteInput(what: samples.describe(pair: block.pair, index: i, role: "source"))))
-                        return
+                        failure = .nonFiniteInput(what: samples.describe(pair: block.pair, index: i, role: "source"))
+                    } else if t - t != .zero {
+                        failure = .nonFiniteInput(what: samples.describe(pair: block.pair, index: i, role: "target"))
+                    } else if !(w.isFinite && w >= 0) {
+                        failure = .invalidWeight(what: samples.describe(pair: block.pair, index: i, role: "sample"), value: w)
+                    } else {
+                        if w > 0 && mask.accepts(source: s, target: t) { usable += 1 }
+                        return true
                     }
-                    if t - t != .zero {
-                        set(b, .failure(.nonFiniteInput(what: samples.describe(pair: block.pair, index: i, role: "target"))))
-                        return
-                    }
-                    if !(w.isFinite && w >= 0) {
-                        set(b, .failure(.invalidWeight(what: samples.describe(pair: block.pair, index: i, role: "sample"), value: w)))
-                        return
-                    }
-                    if w > 0 && mask.accepts(source: s, target: t) { usable += 1 }
+                    return false
                 }
-                set(b, .success(usable))
+                set(b, failure.map { .failure($0) } ?? .success(usable))
             }
         }
         var firstRank = [Int](repeating: 0, count: blocks.count + 1)
@@ -140,35 +136,41 @@ extension ColorMapping {
         }
         segmentStarts.append(blocks.count)
 
-        // Pass 2: stream the selected samples of each segment through its own QR.
+        // Pass 2: gather the selected samples of each segment in planar chunks, expand their
+        // terms, and stream the weighted rows through the segment's own QR.
+        let chunkRows = qrChunkRows
         let segments = ResultSlots<Result<SegmentResult, CalibrationError>>(count: segmentCount)
         segments.withSlots { set in
             parallelFor(segmentCount) { seg in
                 let firstBlock = segmentStarts[seg], endBlock = segmentStarts[seg + 1]
                 let expected = firstRank[endBlock] - firstRank[firstBlock]
+                let capacity = max(1, min(chunkRows, expected))
                 do throws(CalibrationError) {
-                    var qr = try StreamingQR(columns: n, capacity: max(1, min(qrChunkRows, expected)))
+                    var qr = try StreamingQR(columns: n, capacity: capacity)
+                    var gather = SampleChunk(program: program, kind: kind, capacity: capacity)
                     var rank = firstRank[firstBlock]
                     var count = 0, weightSum = 0.0
-                    var row = [Double](repeating: 0, count: n)
-                    var slots = [Double](repeating: 0, count: program.slotCount)
-                    for b in firstBlock..<endBlock {
+                    var failure: CalibrationError?
+                    for b in firstBlock..<endBlock where failure == nil {
                         let block = blocks[b]
-                        for i in block.start..<block.end {
-                            let s = samples.source(pair: block.pair, index: i)
-                            let t = samples.target(pair: block.pair, index: i)
-                            let w = samples.weight(pair: block.pair, index: i)
-                            guard w > 0 && mask.accepts(source: s, target: t) else { continue }
+                        samples.forEach(pair: block.pair, range: block.start..<block.end) { _, s, t, w in
+                            guard w > 0 && mask.accepts(source: s, target: t) else { return true }
                             defer { rank += 1 }
-                            if let selection, !selection.contains(rank) { continue }
-                            let sw = w.squareRoot()
-                            fillRow(&row, slots: &slots, program: program, kind: kind, source: s, target: t, scale: sw)
-                            try row.withUnsafeBufferPointer { (r) throws(CalibrationError) in try qr.append(r.baseAddress!) }
+                            if let selection, !selection.contains(rank) { return true }
+                            gather.append(source: s, target: t, weight: w)
                             count += 1
                             weightSum += w
+                            if gather.count == capacity {
+                                do throws(CalibrationError) { try gather.flush(into: &qr) } catch {
+                                    failure = error
+                                    return false
+                                }
+                            }
+                            return true
                         }
                     }
-                    try qr.flush()
+                    if let failure { throw failure }
+                    try gather.flush(into: &qr)
                     set(seg, .success(SegmentResult(triangle: qr.triangle, count: count, weightSum: weightSum)))
                 } catch {
                     set(seg, .failure(error))
@@ -210,31 +212,72 @@ extension ColorMapping {
             throw .rankDeficient(kind: kind, rank: solution.rank, terms: p, info: solution.info)
         }
     }
+}
 
-    /// Writes the row `[√w φ(x) | √w y]` of one sample.
+/// Samples gathered planar (one row per term-program slot) until a chunk is full, then expanded
+/// and appended to a QR as the rows `[√w φ(x) | √w y]`.
+struct SampleChunk {
+    let program: TermProgram
+    let kind: ColorMapping.Kind
+    let capacity: Int
+    private(set) var count = 0
+    /// `program.slotCount x capacity`: inputs, then terms and helper monomials.
+    private var slots: [Double]
+    /// `outputs x capacity`.
+    private var targets: [Double]
+    /// Square roots of the weights.
+    private var scales: [Double]
+
+    init(program: TermProgram, kind: ColorMapping.Kind, capacity: Int) {
+        self.program = program
+        self.kind = kind
+        self.capacity = capacity
+        slots = [Double](repeating: 0, count: program.slotCount * capacity)
+        targets = [Double](repeating: 0, count: kind.outputCount * capacity)
+        scales = [Double](repeating: 0, count: capacity)
+    }
+
     @inline(__always)
-    static func fillRow(_ row: inout [Double], slots: inout [Double], program: TermProgram, kind: Kind,
-                        source s: SIMD4<Double>, target t: SIMD4<Double>, scale sw: Double) {
-        let p = kind.termCount
-        slots.withUnsafeMutableBufferPointer { sp in
-            let sl = sp.baseAddress!
-            if kind.usesAveragedGreens {
-                sl[0] = s[0]; sl[1] = (s[1] + s[2]) / 2; sl[2] = s[3]
-            } else {
-                sl[0] = s[0]; sl[1] = s[1]; sl[2] = s[2]; sl[3] = s[3]
-            }
-            program.run(sl)
-            row.withUnsafeMutableBufferPointer { rp in
-                let r = rp.baseAddress!
-                for (k, slot) in program.termSlots.enumerated() {
-                    r[k] = sw * (slot.map { sl[$0] } ?? 1)
-                }
-                if kind.usesAveragedGreens {
-                    r[p] = sw * t[0]; r[p + 1] = sw * (t[1] + t[2]) / 2; r[p + 2] = sw * t[3]
-                } else {
-                    r[p] = sw * t[0]; r[p + 1] = sw * t[1]; r[p + 2] = sw * t[2]; r[p + 3] = sw * t[3]
+    mutating func append(source s: SIMD4<Double>, target t: SIMD4<Double>, weight w: Double) {
+        let i = count, c = capacity
+        if kind.usesAveragedGreens {
+            slots[i] = s[0]; slots[c + i] = (s[1] + s[2]) / 2; slots[2 * c + i] = s[3]
+            targets[i] = t[0]; targets[c + i] = (t[1] + t[2]) / 2; targets[2 * c + i] = t[3]
+        } else {
+            slots[i] = s[0]; slots[c + i] = s[1]; slots[2 * c + i] = s[2]; slots[3 * c + i] = s[3]
+            targets[i] = t[0]; targets[c + i] = t[1]; targets[2 * c + i] = t[2]; targets[3 * c + i] = t[3]
+        }
+        scales[i] = w == 1 ? 1 : w.squareRoot()
+        count += 1
+    }
+
+    /// Expands the terms of the gathered samples and appends their rows to `qr`.
+    mutating func flush(into qr: inout StreamingQR) throws(CalibrationError) {
+        let m = count, c = capacity, p = kind.termCount
+        guard m > 0 else { return }
+        let program = self.program
+        try slots.withUnsafeMutableBufferPointer { (sb) throws(CalibrationError) in
+            let slot = sb.baseAddress!
+            program.runPlanar(slot, stride: c, count: m)
+            try targets.withUnsafeBufferPointer { (tb) throws(CalibrationError) in
+                try scales.withUnsafeBufferPointer { (wb) throws(CalibrationError) in
+                    let target = tb.baseAddress!, scale = wb.baseAddress!
+                    try qr.appendRows(count: m) { column, dst in
+                        if column < p {
+                            if let k = program.termSlots[column] {
+                                let src = slot + k * c
+                                for i in 0..<m { dst[i] = scale[i] * src[i] }
+                            } else {
+                                for i in 0..<m { dst[i] = scale[i] }
+                            }
+                        } else {
+                            let src = target + (column - p) * c
+                            for i in 0..<m { dst[i] = scale[i] * src[i] }
+                        }
+                    }
                 }
             }
         }
+        count = 0
     }
 }

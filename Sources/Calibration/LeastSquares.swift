@@ -43,6 +43,21 @@ struct StreamingQR {
         if pending == capacity { try flush() }
     }
 
+    /// Appends `count` rows (at most ``capacity``) given column by column, then factors.
+    ///
+    /// `fill(column, destination)` writes the `count` values of one column of the new rows.
+    mutating func appendRows(count: Int, _ fill: (_ column: Int, _ destination: UnsafeMutablePointer<Double>) -> Void) throws(CalibrationError) {
+        precondition(pending == 0 && count <= capacity, "appendRows takes at most \(capacity) rows into an empty buffer")
+        guard count > 0 else { return }
+        let ld = leadingDimension, n = columns
+        storage.withUnsafeMutableBufferPointer { s in
+            let base = s.baseAddress!
+            for c in 0..<n { fill(c, base + c * ld + n) }
+        }
+        pending = count
+        try flush()
+    }
+
     /// Appends the rows of an upper-triangular `columns x columns` factor (column-major), e.g.
     /// the `R` of another stream, so that the factorizations merge.
     mutating func append(triangle r: [Double]) throws(CalibrationError) {

@@ -4,11 +4,10 @@ import RawIO
 protocol PairedSamples: Sendable {
     var pairCount: Int { get }
     func count(pair: Int) -> Int
-    func source(pair: Int, index: Int) -> SIMD4<Double>
-    func target(pair: Int, index: Int) -> SIMD4<Double>
-    /// The sample's weight (1 when unweighted).
-    func weight(pair: Int, index: Int) -> Double
     var isWeighted: Bool { get }
+    /// Calls `body(index, source, target, weight)` for the samples of `pair` in `range`, in
+    /// order, until it returns `false`. The weight is 1 when unweighted.
+    func forEach(pair: Int, range: Range<Int>, _ body: (Int, SIMD4<Double>, SIMD4<Double>, Double) -> Bool)
     /// Names a sample in an error message, e.g. `source image 2, pixel (y 4, x 7)`.
     func describe(pair: Int, index: Int, role: String) -> String
 }
@@ -24,15 +23,22 @@ struct ImagePairs: PairedSamples {
     func count(pair: Int) -> Int { sources[pair].pixelCount }
 
     @inline(__always)
-    func source(pair: Int, index: Int) -> SIMD4<Double> { Self.pixel(sources[pair].values, index) }
-    @inline(__always)
-    func target(pair: Int, index: Int) -> SIMD4<Double> { Self.pixel(targets[pair].values, index) }
-    @inline(__always)
-    func weight(pair: Int, index: Int) -> Double { weights.map { Double($0[pair][index]) } ?? 1 }
-
-    @inline(__always)
-    static func pixel(_ v: [Float], _ i: Int) -> SIMD4<Double> {
-        SIMD4(Double(v[4 * i]), Double(v[4 * i + 1]), Double(v[4 * i + 2]), Double(v[4 * i + 3]))
+    func forEach(pair: Int, range: Range<Int>, _ body: (Int, SIMD4<Double>, SIMD4<Double>, Double) -> Bool) {
+        sources[pair].values.withUnsafeBufferPointer { sb in
+            targets[pair].values.withUnsafeBufferPointer { tb in
+                let s = sb.baseAddress!, t = tb.baseAddress!
+                @inline(__always) func pixel(_ p: UnsafePointer<Float>, _ i: Int) -> SIMD4<Double> {
+                    SIMD4(Double(p[4 * i]), Double(p[4 * i + 1]), Double(p[4 * i + 2]), Double(p[4 * i + 3]))
+                }
+                if let weights {
+                    weights[pair].withUnsafeBufferPointer { wb in
+                        for i in range where !body(i, pixel(s, i), pixel(t, i), Double(wb[i])) { return }
+                    }
+                } else {
+                    for i in range where !body(i, pixel(s, i), pixel(t, i), 1) { return }
+                }
+            }
+        }
     }
 
     func describe(pair: Int, index: Int, role: String) -> String {
@@ -51,9 +57,12 @@ struct PatchPairs: PairedSamples {
     var pairCount: Int { 1 }
     var isWeighted: Bool { weights != nil }
     func count(pair: Int) -> Int { sources.count }
-    func source(pair: Int, index: Int) -> SIMD4<Double> { sources[index] }
-    func target(pair: Int, index: Int) -> SIMD4<Double> { targets[index] }
-    func weight(pair: Int, index: Int) -> Double { weights?[index] ?? 1 }
+
+    @inline(__always)
+    func forEach(pair: Int, range: Range<Int>, _ body: (Int, SIMD4<Double>, SIMD4<Double>, Double) -> Bool) {
+        for i in range where !body(i, sources[i], targets[i], weights?[i] ?? 1) { return }
+    }
+
     func describe(pair: Int, index: Int, role: String) -> String { "\(role) patch \(index)" }
 }
 

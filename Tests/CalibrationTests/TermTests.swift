@@ -53,14 +53,20 @@ struct TermTests {
     func programMatchesDefinition(kind: ColorMapping.Kind) {
         let program = TermProgram(kind: kind)
         var rng = TestRandom(11)
-        for _ in 0..<50 {
+        // Planar Double evaluation (used when fitting) agrees with the definition.
+        let n = 50, stride = 53
+        var slots = [Double](repeating: .nan, count: program.slotCount * stride)
+        var inputs: [[Double]] = []
+        for i in 0..<n {
             let x = (0..<kind.inputCount).map { _ in rng.uniform(0, 1) }
-            var slots = [Double](repeating: .nan, count: program.slotCount)
-            for i in 0..<kind.inputCount { slots[i] = x[i] }
-            slots.withUnsafeMutableBufferPointer { program.run($0.baseAddress!) }
-            for (t, term) in kind.terms.enumerated() {
-                let v = program.termSlots[t].map { slots[$0] } ?? 1
-                #expect(abs(v - term.value(at: x)) <= 1e-15 * max(1, abs(v)), "\(kind) \(term)")
+            inputs.append(x)
+            for c in 0..<kind.inputCount { slots[c * stride + i] = x[c] }
+        }
+        slots.withUnsafeMutableBufferPointer { program.runPlanar($0.baseAddress!, stride: stride, count: n) }
+        for (t, term) in kind.terms.enumerated() {
+            for i in 0..<n {
+                let v = program.termSlots[t].map { slots[$0 * stride + i] } ?? 1
+                #expect(abs(v - term.value(at: inputs[i])) <= 4e-16 * max(1, abs(v)), "\(kind) \(term)")
             }
         }
         // Planar Float evaluation (used when applying) agrees too.
@@ -81,6 +87,21 @@ struct TermTests {
                     #expect(abs(Double(buffer[slot * stride + i]) - expected) <= 4e-7 * max(1e-3, abs(expected)), "\(kind) \(term)")
                 }
             }
+        }
+    }
+
+    @Test("vectorized Double cube root is within 3 ulp of libm's")
+    func doubleCubeRoot() {
+        var xs: [Double] = [0, -0, 1, -1, 8, -27, 1e-300, 1e-200, 1e-20, 0.001, 0.5, 0.999, 3, 1e10, 1e300]
+        var rng = TestRandom(6)
+        for _ in 0..<20000 { xs.append(rng.uniform(-2, 2) * pow(10, rng.uniform(-30, 3))) }
+        var ys = [Double](repeating: .nan, count: xs.count)
+        xs.withUnsafeBufferPointer { x in ys.withUnsafeMutableBufferPointer { y in
+            Double.cubeRoots(x.baseAddress!, into: y.baseAddress!, count: x.count)
+        } }
+        for (x, y) in zip(xs, ys) {
+            let expected = Foundation.cbrt(x)
+            #expect(abs(y - expected) <= 3 * expected.ulp, "cbrt(\(x)) = \(y), libm \(expected)")
         }
     }
 
