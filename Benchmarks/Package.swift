@@ -12,6 +12,7 @@ let package = Package(
     targets: [
         // The reference the benchmarks are quoted against: raw OpenBLAS, bypassing our code.
         .systemLibrary(name: "CBLASReference", path: "Sources/CBLASReference"),
+        .systemLibrary(name: "LAPACKEReference", path: "Sources/LAPACKEReference"),
         .executableTarget(
             name: "RawIOBenchmarks",
             dependencies: [
@@ -30,6 +31,18 @@ let package = Package(
                 "CBLASReference",
             ],
             path: "Benchmarks/TensorBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "CalibrationBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Calibration", package: "raw2raw"),
+                .product(name: "RawIO", package: "raw2raw"),
+                "CBLASReference",
+                "LAPACKEReference",
+            ],
+            path: "Benchmarks/CalibrationBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ]
