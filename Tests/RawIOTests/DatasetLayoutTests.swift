@@ -177,10 +177,10 @@ struct DatasetLayoutTests {
     func dngFiles() throws {
         let d = DatasetFolder.complete(anchors: 0, tests: 0)
         defer { d.remove() }
-        var samples = [UInt16](repeating: 0, count: 16 * 12)
+        var samples = [UInt16](repeating: 0, count: 64 * 48)
         for i in samples.indices { samples[i] = UInt16(64 + (i * 37) % 4000) }
-        let mosaicA = BayerImage(width: 16, height: 12, samples: samples, pattern: .rggb, blackLevels: [64, 64, 64, 64], whiteLevel: 4095)
-        let mosaicB = BayerImage(width: 16, height: 12, samples: samples.reversed(), pattern: .grbg, blackLevels: [0, 0, 0, 0], whiteLevel: 4095)
+        let mosaicA = BayerImage(width: 64, height: 48, samples: samples, pattern: .rggb, blackLevels: [64, 64, 64, 64], whiteLevel: 4095)
+        let mosaicB = BayerImage(width: 64, height: 48, samples: samples.reversed(), pattern: .grbg, blackLevels: [0, 0, 0, 0], whiteLevel: 4095)
         try mosaicA.writeDNG(to: d.folder(.anchor, "camA").appendingPathComponent("shot.dng"))
         try mosaicB.writeDNG(to: d.folder(.anchor, "camB").appendingPathComponent("shot.dng"))
         let pairs = try DatasetLayout(root: d.root).anchorPairs(cameraA: "camA", cameraB: "camB")
