@@ -107,7 +107,7 @@ struct SyntheticDataset {
 
     var layout: DatasetLayout { try! DatasetLayout(root: root) }
 
-    func trainingData() throws -> TrainingData {
+    func trainingData() throws(TrainingError) -> TrainingData {
         try TrainingData(layout: layout, cameraA: "A", cameraB: "B")
     }
 
