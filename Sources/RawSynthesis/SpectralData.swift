@@ -103,8 +103,14 @@ public struct SpectralData: Sendable, Equatable {
         try bundledResult.get()
     }
 
+    /// The folder of the shipped tables (with their `README.md` and `NOTICE`), or `nil` if the
+    /// resource bundle is missing.
+    public static var bundledDirectory: URL? {
+        Bundle.module.url(forResource: "spectral", withExtension: nil)
+    }
+
     private static let bundledResult: Result<SpectralData, SpectralDataError> = {
-        guard let dir = Bundle.module.url(forResource: "spectral", withExtension: nil) else {
+        guard let dir = bundledDirectory else {
             return .failure(.missingFile(path: Bundle.module.bundleURL.appendingPathComponent("spectral").path))
         }
         do throws(SpectralDataError) {
