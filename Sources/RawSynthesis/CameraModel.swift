@@ -204,6 +204,14 @@ public struct CameraModel: Sendable, Equatable {
         }
     }
 
+    /// The sensitivities times the channel gains times `illuminant`, wavelength by wavelength: the
+    /// linear operator of ``response(reflectance:illuminant:)``, whose channel `c` is
+    /// `weighted.c.dot(reflectance)`. Useful to fit sensitivities or to batch responses as a matrix product.
+    public func weightedSensitivities(illuminant: Spectrum) -> CameraSensitivities {
+        let w = ChannelWeights(self, illuminant: illuminant)
+        return CameraSensitivities(name: sensitivities.name, red: Spectrum(w.r), green: Spectrum(w.g), blue: Spectrum(w.b))
+    }
+
     /// The colour of a perfect white reflector under `illuminant`, normalised so its largest channel is 1
     /// (the DNG `AsShotNeutral` of a capture under that light).
     public func neutral(illuminant: Spectrum) -> SIMD3<Double> {

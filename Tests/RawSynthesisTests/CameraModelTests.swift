@@ -58,6 +58,19 @@ import Testing
         }
     }
 
+    @Test func weightedSensitivitiesAreTheResponseOperator() throws {
+        let data = try SpectralData.bundled()
+        var cam = CameraModel.galaxyS9Like(data)
+        cam.channelGains = SIMD3(1.5, 1, 0.75)
+        let e = data.illuminant(named: "FL2")!.spectrum
+        let w = cam.weightedSensitivities(illuminant: e)
+        for r in data.colorChecker.map(\.spectrum) {
+            let expected = cam.response(reflectance: r, illuminant: e)
+            let viaOperator = SIMD3(w.red.dot(r), w.green.dot(r), w.blue.dot(r))
+            for c in 0..<3 { #expect(abs(viaOperator[c] - expected[c]) <= 1e-12 * expected[c]) }
+        }
+    }
+
     @Test func mixedIlluminantSamplesUseTheirOwnLight() throws {
         let data = try SpectralData.bundled()
         let cam = CameraModel.iPhoneXLike(data)
