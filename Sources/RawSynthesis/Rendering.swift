@@ -82,45 +82,21 @@ extension CameraModel {
         return PackedImage(height: scene.height, width: scene.width, values: values)
     }
 
-    /// The noise-free linear response of every packed pixel (R, G, B, row-major), before exposure.
-    func linearResponse(_ scene: Scene) -> [SIMD3<Double>] {
-        let raster = SceneRaster(scene)
-        let lighting = scene.lighting
-        let w1 = ChannelWeights(self, illuminant: lighting.primary.spectrum)
-        let w2 = lighting.secondary.map { ChannelWeights(self, illuminant: $0.spectrum) } ?? w1
-        // Per material: responses of base and texture spectra under each illuminant.
-        let table = scene.materials.map { m in
-            (w1.response(m.base), w1.response(m.texture), w2.response(m.base), w2.response(m.texture), m.textureStrength)
-        }
-        let width = scene.width, height = scene.height
-        var out = [SIMD3<Double>](repeating: .zero, count: width * height)
-        out.withUnsafeMutableBufferPointer { buf in
-            let dst = SendableBuffer(buf)
-            parallelRows(height) { y in
-                for x in 0..<width {
-                    let m = table[raster.material(x: x, y: y)]
-                    let t = raster.texture(x: x, y: y, strength: m.4)
-                    let wgt = raster.lightWeight(x: x, y: y)
-                    let under1 = m.0 + (m.1 - m.0) * t
-                    let under2 = m.2 + (m.3 - m.2) * t
-                    dst[y * width + x] = (under1 + (under2 - under1) * wgt) * raster.shade(x: x, y: y)
-                }
-            }
-        }
-        return out
-    }
-
-    /// The exposure for a linear response image (see ``ExposureControl``).
-    func chooseExposure(_ linear: [SIMD3<Double>], seed: UInt64) -> Double {
+    /// The exposure for `scene` (see ``ExposureControl``), metered on at most 65536 packed pixels
+    /// of a regular grid.
+    func chooseExposure(_ shader: SceneShader, seed: UInt64) -> Double {
         switch exposure {
         case .fixed(let e):
             return e
         case .automatic(let ae):
-            let stride = max(1, linear.count / 65536)
+            let w = shader.raster.scene.width, h = shader.raster.scene.height
+            var step = 1
+            while (w / step) * (h / step) > 4096 { step += 1 }
             var maxima: [Double] = []
-            maxima.reserveCapacity(linear.count / stride + 1)
-            var i = 0
-            while i < linear.count { maxima.append(linear[i].max()); i += stride }
+            maxima.reserveCapacity((w / step + 1) * (h / step + 1))
+            for y in stride(from: step / 2, to: h, by: step) {
+                for x in stride(from: step / 2, to: w, by: step) { maxima.append(shader.signal(x: x, y: y).max()) }
+            }
             maxima.sort()
             let index = min(maxima.count - 1, max(0, Int((ae.percentile * Double(maxima.count)).rounded(.up)) - 1))
             let metered = maxima[index]
@@ -131,10 +107,11 @@ extension CameraModel {
         }
     }
 
-    /// Renders to integer raw values in packed layout (R, Gr, Gb, B per packed pixel).
+    /// Renders to integer raw values in packed layout (R, Gr, Gb, B per packed pixel), in one
+    /// parallel pass over rows (the exposure is metered first on a grid of pixels).
     func renderDN(_ scene: Scene, seed: UInt64) -> (dn: [UInt16], exposure: Double, neutral: SIMD3<Double>) {
-        let linear = linearResponse(scene)
-        let exposure = chooseExposure(linear, seed: seed)
+        let shader = SceneShader(scene, camera: self)
+        let exposure = chooseExposure(shader, seed: seed)
         let range = self.range
         let scale = exposure * range
         let black = Double(blackLevel), white = Double(whiteLevel)
@@ -143,27 +120,53 @@ extension CameraModel {
         let width = scene.width, height = scene.height
         let cameraSeed = SplitMix64.derive(seed, stableHash(name), 1)
         var dn = [UInt16](repeating: 0, count: width * height * 4)
-        linear.withUnsafeBufferPointer { src in
-            dn.withUnsafeMutableBufferPointer { buf in
-                let dst = SendableBuffer(buf)
-                let lin = SendableConstBuffer(src)
-                parallelRows(height) { y in
-                    var rng = Xoshiro256StarStar(seed: SplitMix64.derive(cameraSeed, UInt64(y)))
-                    for x in 0..<width {
-                        let p = lin[y * width + x]
-                        let channel = SIMD4(p.x, p.y, p.y, p.z) * scale
-                        for k in 0..<4 {
-                            var v = max(channel[k], 0)
-                            if let g = epd { v = rng.poisson(v * g) / g }
-                            if read > 0 { v += read * rng.gaussian() }
-                            let q = min(max((v + black).rounded(), 0), white)
-                            dst[(y * width + x) * 4 + k] = UInt16(q)
-                        }
+        dn.withUnsafeMutableBufferPointer { buf in
+            let dst = SendableBuffer(buf)
+            parallelRows(height) { y in
+                var rng = Xoshiro256StarStar(seed: SplitMix64.derive(cameraSeed, UInt64(y)))
+                for x in 0..<width {
+                    let p = shader.signal(x: x, y: y)
+                    let channel = SIMD4(p.x, p.y, p.y, p.z) * scale
+                    for k in 0..<4 {
+                        var v = max(channel[k], 0)
+                        if let g = epd { v = rng.poisson(v * g) / g }
+                        if read > 0 { v += read * rng.gaussian() }
+                        let q = min(max((v + black).rounded(), 0), white)
+                        dst[(y * width + x) * 4 + k] = UInt16(q)
                     }
                 }
             }
         }
         return (dn, exposure, neutral(illuminant: scene.meanIlluminant))
+    }
+}
+
+/// A scene prepared for one camera: the camera's responses to every material's spectra under
+/// each illuminant, and the scene's fields; ``signal(x:y:)`` is the noise-free linear response.
+struct SceneShader: Sendable {
+    let raster: SceneRaster
+    /// Per material: base and texture responses under the primary and the secondary light, and the texture strength.
+    let table: [(base1: SIMD3<Double>, texture1: SIMD3<Double>, base2: SIMD3<Double>, texture2: SIMD3<Double>, strength: Double)]
+
+    init(_ scene: Scene, camera: CameraModel) {
+        raster = SceneRaster(scene)
+        let lighting = scene.lighting
+        let w1 = ChannelWeights(camera, illuminant: lighting.primary.spectrum)
+        let w2 = lighting.secondary.map { ChannelWeights(camera, illuminant: $0.spectrum) } ?? w1
+        table = scene.materials.map { m in
+            (w1.response(m.base), w1.response(m.texture), w2.response(m.base), w2.response(m.texture), m.textureStrength)
+        }
+    }
+
+    /// The camera's linear R, G, B response at packed pixel (`x`, `y`), before exposure.
+    @inline(__always)
+    func signal(x: Int, y: Int) -> SIMD3<Double> {
+        let m = table[raster.material(x: x, y: y)]
+        let t = raster.texture(x: x, y: y, strength: m.strength)
+        let w = raster.lightWeight(x: x, y: y)
+        let under1 = m.base1 + (m.texture1 - m.base1) * t
+        let under2 = m.base2 + (m.texture2 - m.base2) * t
+        return (under1 + (under2 - under1) * w) * raster.shade(x: x, y: y)
     }
 }
 
@@ -188,11 +191,4 @@ struct SendableBuffer<Element>: @unchecked Sendable {
         get { base[i] }
         nonmutating set { base[i] = newValue }
     }
-}
-
-/// A read-only buffer shared by parallel row workers.
-struct SendableConstBuffer<Element>: @unchecked Sendable {
-    let base: UnsafeBufferPointer<Element>
-    init(_ base: UnsafeBufferPointer<Element>) { self.base = base }
-    subscript(i: Int) -> Element { base[i] }
 }
