@@ -124,15 +124,20 @@ extension CameraModel {
             let dst = SendableBuffer(buf)
             parallelRows(height) { y in
                 var rng = Xoshiro256StarStar(seed: SplitMix64.derive(cameraSeed, UInt64(y)))
-                for x in 0..<width {
-                    let p = shader.signal(x: x, y: y)
-                    let channel = SIMD4(p.x, p.y, p.y, p.z) * scale
-                    for k in 0..<4 {
-                        var v = max(channel[k], 0)
-                        if let g = epd { v = rng.poisson(v * g) / g }
-                        if read > 0 { v += read * rng.gaussian() }
-                        let q = min(max((v + black).rounded(), 0), white)
-                        dst[(y * width + x) * 4 + k] = UInt16(q)
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: width) { materials in
+                    withUnsafeTemporaryAllocation(of: SIMD3<Double>.self, capacity: width) { signal in
+                        shader.signal(row: y, materials: materials, into: signal)
+                        for x in 0..<width {
+                            let p = signal[x]
+                            let channel = SIMD4(p.x, p.y, p.y, p.z) * scale
+                            for k in 0..<4 {
+                                var v = max(channel[k], 0)
+                                if let g = epd { v = rng.poisson(v * g) / g }
+                                if read > 0 { v += read * rng.gaussian() }
+                                let q = min(max((v + black).rounded(), 0), white)
+                                dst[(y * width + x) * 4 + k] = UInt16(q)
+                            }
+                        }
                     }
                 }
             }
@@ -155,6 +160,22 @@ struct SceneShader: Sendable {
         let w2 = lighting.secondary.map { ChannelWeights(camera, illuminant: $0.spectrum) } ?? w1
         table = scene.materials.map { m in
             (w1.response(m.base), w1.response(m.texture), w2.response(m.base), w2.response(m.texture), m.textureStrength)
+        }
+    }
+
+    /// The camera's linear response of every packed pixel of row `y` (both buffers hold `width`
+    /// elements; `materials` is scratch space). Equal to ``signal(x:y:)`` pixel by pixel.
+    func signal(row y: Int, materials: UnsafeMutableBufferPointer<Int>, into out: UnsafeMutableBufferPointer<SIMD3<Double>>) {
+        raster.materials(row: y, into: materials)
+        table.withUnsafeBufferPointer { table in
+            for x in 0..<out.count {
+                let m = table[materials[x]]
+                let t = raster.texture(x: x, y: y, strength: m.strength)
+                let w = raster.lightWeight(x: x, y: y)
+                let under1 = m.base1 + (m.texture1 - m.base1) * t
+                let under2 = m.base2 + (m.texture2 - m.base2) * t
+                out[x] = (under1 + (under2 - under1) * w) * raster.shade(x: x, y: y)
+            }
         }
     }
 

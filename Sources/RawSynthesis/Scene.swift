@@ -255,6 +255,39 @@ struct SceneRaster: Sendable {
         return cells[best].material
     }
 
+    /// The material index of every packed pixel of row `y` (`out` holds `width` elements); the
+    /// same as ``material(x:y:)`` but without per-pixel reference counting in the hot loop.
+    func materials(row y: Int, into out: UnsafeMutableBufferPointer<Int>) {
+        let width = scene.width
+        cells.withUnsafeBufferPointer { cells in
+            rectangles.withUnsafeBufferPointer { rects in
+                for x in 0..<width {
+                    let p = point(x: x, y: y)
+                    var found = -1
+                    var r = rects.count - 1
+                    while r >= 0 {
+                        let q = rects[r]
+                        if p.x >= q.minimum.x && p.x < q.maximum.x && p.y >= q.minimum.y && p.y < q.maximum.y {
+                            found = q.material
+                            break
+                        }
+                        r -= 1
+                    }
+                    if found < 0 {
+                        var best = 0, bestD = Double.infinity
+                        for i in 0..<cells.count {
+                            let d = p - cells[i].site
+                            let dd = d.x * d.x + d.y * d.y
+                            if dd < bestD { bestD = dd; best = i }
+                        }
+                        found = cells[best].material
+                    }
+                    out[x] = found
+                }
+            }
+        }
+    }
+
     /// The shading multiplier at a packed pixel.
     func shade(x: Int, y: Int) -> Double {
         let sh = scene.shading
