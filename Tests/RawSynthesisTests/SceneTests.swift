@@ -40,6 +40,26 @@ func linearFitResidual(_ a: PackedImage, _ b: PackedImage, shift: Int = 0) -> Do
         #expect(decoded == s, "scenes survive a JSON round trip")
     }
 
+    /// The row-wise fast path of the renderer equals the per-pixel definition.
+    @Test func rowShadingEqualsPixelShading() throws {
+        let data = try SpectralData.bundled()
+        let gen = SceneGenerator(data: data, configuration: SceneConfiguration(width: 40, height: 30, chartProbability: 1,
+                                                                                mixtureProbability: 1, spatialMixtureProbability: 1))
+        let scene = gen.scene(seed: 8)
+        let shader = SceneShader(scene, camera: .galaxyS9Like(data))
+        var materials = [Int](repeating: -1, count: scene.width)
+        var signal = [SIMD3<Double>](repeating: .zero, count: scene.width)
+        for y in 0..<scene.height {
+            materials.withUnsafeMutableBufferPointer { m in
+                signal.withUnsafeMutableBufferPointer { s in shader.signal(row: y, materials: m, into: s) }
+            }
+            for x in 0..<scene.width {
+                #expect(materials[x] == shader.raster.material(x: x, y: y))
+                #expect(signal[x] == shader.signal(x: x, y: y))
+            }
+        }
+    }
+
     @Test func generatedScenesFollowTheConfiguration() throws {
         let data = try SpectralData.bundled()
         let config = SceneConfiguration(width: 64, height: 48, cellCount: 5...9, rectangleCount: 0...2, chartProbability: 1,
