@@ -26,9 +26,24 @@ public struct RawDecoder: Sendable {
     /// Decodes the file at `url` (see ``BayerImage/init(contentsOf:)``).
     public func decode(_ url: URL) throws(RawIOError) -> BayerImage {
         let path = url.path
-        try RawFileCheck.precheck(path: path)
+        guard url.isFileURL else {
+            throw .unreadable(path: url.absoluteString, reason: "not a file URL")
+        }
+        let facts = try RawFileCheck.precheck(path: path)
         let lr = try LibRawProcessor(path: path)
-        try lr.open()
+        do {
+            try lr.open()
+        } catch {
+            // LibRaw gives up on non-raw files in several ways (unsupported, or reading past the
+            // end while it tries format after format); say what the file is when we can tell.
+            if facts.signature != .tiff, let what = RawFileCheck.describe(facts) {
+                switch error {
+                case .notARawFile, .corrupt: throw .notARawFile(path: path, reason: what)
+                default: break
+                }
+            }
+            throw error
+        }
         try RawDecoder.checkLayout(lr)
         try lr.unpack()
         if lr.hasColorImage {
@@ -74,7 +89,20 @@ public struct RawDecoder: Sendable {
         }
     }
 
-    /// The CFA phase of the visible area, checked to repeat every 2x2 over LibRaw's 16x2 filter period.
+    /// The CFA phase of the visible area, checked to repeat every 2x2 over LibRaw's 8x2 filter period.
+    ///
+    /// Coordinate convention: `libraw_COLOR(row, column)` takes coordinates in the *visible* image,
+    /// whose (0,0) is raw (`top_margin`, `left_margin`). LibRaw itself copies the visible area
+    /// that way (`copy_bayer` in raw2image.cpp labels `raw_image[(row + top_margin) * pitch +
+    /// column + left_margin]` with `fcol(row, column)`, which is `FC(row, column)` for Bayer
+    /// sensors), and rawpy's `raw_color(row, column)` on raw coordinates calls
+    /// `COLOR(row - top_margin, column - left_margin)`. So the tile at visible (0,0) is the phase
+    /// of ``BayerImage/samples``, whatever the margins. With an odd margin it differs from rawpy's
+    /// `raw_pattern`, which is the phase at raw (0,0). Checked with LibRaw 0.20.2 on a DNG with
+    /// `ActiveArea` starting at (1,1) and `CFAPattern` RGGB (Fixtures/synthetic): the visible
+    /// area is BGGR, i.e. LibRaw reads `CFAPattern` relative to the stored image and shifts it by
+    /// the margins, while `BlackLevel` with `BlackLevelRepeatDim` stays anchored at the
+    /// `ActiveArea` origin, as the DNG specification defines it (see ``blackLevels(_:)``).
     static func pattern(_ lr: LibRawProcessor) throws(RawIOError) -> CFAPattern {
         func color(_ r: Int, _ c: Int) -> CFAColor? {
             switch lr.colorIndex(row: r, column: c) {
@@ -101,6 +129,10 @@ public struct RawDecoder: Sendable {
     }
 
     /// Black level of each position of the visible 2x2 tile at (0,0), row-major.
+    ///
+    /// `black + cblack[COLOR(r, c)] + cblack[6 + (r % cblack[4]) * cblack[5] + c % cblack[5]]`,
+    /// with visible coordinates (LibRaw's `adjust_bl` folds the `cblack[6...]` pattern in the same
+    /// way), so a DNG `BlackLevel` pattern is anchored at the `ActiveArea` origin.
     static func blackLevels(_ lr: LibRawProcessor) -> [Double] {
         let rows = lr.cblack(4), cols = lr.cblack(5)
         var out: [Double] = []
