@@ -154,11 +154,15 @@ public struct RawDecoder: Sendable {
         if neutral.allSatisfy({ $0 > 0 }) { meta.asShotNeutral = neutral }
         let mul = (0..<4).map { lr.cameraMultiplier($0) }
         if mul[0] > 0 && mul[1] > 0 && mul[2] > 0 { meta.cameraWhiteBalance = mul }
+        // DNG ColorMatrix1/2 where the file holds them. LibRaw 0.20 leaves `parsedfields` of
+        // rawdata.color.dng_color at 0, so presence is a non-zero matrix; it marks a missing
+        // CalibrationIlluminant with 0xFFFF (not an EXIF LightSource code), which we report as 0,
+        // "unknown", the DNG default.
         for k in 0..<2 {
             let values = (0..<3).flatMap { r in (0..<3).map { c in lr.dngColorMatrix(k, row: r, column: c) } }
-            if values.contains(where: { $0 != 0 }) {
-                meta.colorMatrices.append(ColorMatrix(illuminant: lr.dngIlluminant(k), values: values))
-            }
+            guard values.contains(where: { $0 != 0 }), values.allSatisfy(\.isFinite) else { continue }
+            let code = lr.dngIlluminant(k)
+            meta.colorMatrices.append(ColorMatrix(illuminant: code > 255 ? 0 : code, values: values))
         }
         return meta
     }

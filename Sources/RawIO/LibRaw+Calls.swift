@@ -103,15 +103,21 @@ final class LibRawProcessor {
     var black: Double { Double(r2r_black(handle)) }
     func cblack(_ i: Int) -> Int { Int(r2r_cblack(handle, Int32(i))) }
     var maximum: Int { Int(r2r_maximum(handle)) }
-    func cameraMultiplier(_ i: Int) -> Double { Double(r2r_cam_mul(handle, Int32(i))) }
-    func asShotNeutral(_ i: Int) -> Double { Double(r2r_as_shot_neutral(handle, Int32(i))) }
-    func dngColorParsed(_ k: Int) -> UInt32 { r2r_dng_color_parsed(handle, Int32(k)) }
+    func cameraMultiplier(_ i: Int) -> Double { Self.decimal(r2r_cam_mul(handle, Int32(i))) }
+    func asShotNeutral(_ i: Int) -> Double { Self.decimal(r2r_as_shot_neutral(handle, Int32(i))) }
     func dngIlluminant(_ k: Int) -> Int { Int(r2r_dng_illuminant(handle, Int32(k))) }
     func dngColorMatrix(_ k: Int, row: Int, column: Int) -> Double {
-        Double(r2r_dng_color_matrix(handle, Int32(k), Int32(row), Int32(column)))
+        Self.decimal(r2r_dng_color_matrix(handle, Int32(k), Int32(row), Int32(column)))
     }
-    var iso: Double { Double(r2r_iso(handle)) }
-    var shutter: Double { Double(r2r_shutter(handle)) }
+    var iso: Double { Self.decimal(r2r_iso(handle)) }
+    var shutter: Double { Self.decimal(r2r_shutter(handle)) }
+
+    /// The Double with the shortest decimal form that LibRaw's `float` stands for: the file holds
+    /// rationals such as 5019/10000, which `Double(Float(0.5019))` would turn into 0.50190001726.
+    static func decimal(_ value: Float) -> Double {
+        guard value.isFinite else { return Double(value) }
+        return Double(value.description) ?? Double(value)
+    }
 
     /// Copies the visible area of `rawdata.raw_image` row by row; `nil` when LibRaw produced no
     /// one-sample-per-pixel image.
