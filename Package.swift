@@ -36,6 +36,6 @@ let package = Package(
             resources: [.copy("Resources/samples")]
         ),
 
-        .testTarget(name: "RawIOTests", dependencies: ["RawIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RawIOTests", dependencies: ["RawIO", "CZlib"], resources: [.copy("Fixtures")]),
     ]
 )

@@ -53,7 +53,8 @@ public struct RawDecoder: Sendable {
             throw .unsupportedLayout(path: path, reason: "LibRaw produced no one-sample-per-pixel mosaic")
         }
         let pattern = try RawDecoder.pattern(lr)
-        let blackLevels = RawDecoder.blackLevels(lr)
+        let shift = RawDecoder.blackPatternShift(lr, facts)
+        let blackLevels = RawDecoder.blackLevels(lr, rowShift: shift.rows, columnShift: shift.columns)
         let white = lr.maximum
         guard white > 0, white <= Int(UInt16.max) else {
             throw .corrupt(path: path, reason: "white level \(white) is outside 1...65535")
@@ -98,11 +99,12 @@ public struct RawDecoder: Sendable {
     /// sensors), and rawpy's `raw_color(row, column)` on raw coordinates calls
     /// `COLOR(row - top_margin, column - left_margin)`. So the tile at visible (0,0) is the phase
     /// of ``BayerImage/samples``, whatever the margins. With an odd margin it differs from rawpy's
-    /// `raw_pattern`, which is the phase at raw (0,0). Checked with LibRaw 0.20.2 on a DNG with
-    /// `ActiveArea` starting at (1,1) and `CFAPattern` RGGB (Fixtures/synthetic): the visible
-    /// area is BGGR, i.e. LibRaw reads `CFAPattern` relative to the stored image and shifts it by
-    /// the margins, while `BlackLevel` with `BlackLevelRepeatDim` stays anchored at the
-    /// `ActiveArea` origin, as the DNG specification defines it (see ``blackLevels(_:)``).
+    /// `raw_pattern`, which is the phase at raw (0,0). Checked with LibRaw 0.20.2 (and rawpy's
+    /// LibRaw 0.22.2) on DNGs whose `ActiveArea` starts on odd rows/columns
+    /// (Fixtures/synthetic/odd-activearea-rggb.dng): LibRaw reads `CFAPattern` relative to the
+    /// `ActiveArea` origin (as the DNG SDK does), then moves the visible origin to the next even
+    /// row/column and shifts `filters` with it, so `COLOR` at visible coordinates stays right.
+    /// The black pattern is not shifted by LibRaw; see ``blackLevels(_:rowShift:columnShift:)``.
     static func pattern(_ lr: LibRawProcessor) throws(RawIOError) -> CFAPattern {
         func color(_ r: Int, _ c: Int) -> CFAColor? {
             switch lr.colorIndex(row: r, column: c) {
@@ -130,20 +132,38 @@ public struct RawDecoder: Sendable {
 
     /// Black level of each position of the visible 2x2 tile at (0,0), row-major.
     ///
-    /// `black + cblack[COLOR(r, c)] + cblack[6 + (r % cblack[4]) * cblack[5] + c % cblack[5]]`,
-    /// with visible coordinates (LibRaw's `adjust_bl` folds the `cblack[6...]` pattern in the same
-    /// way), so a DNG `BlackLevel` pattern is anchored at the `ActiveArea` origin.
-    static func blackLevels(_ lr: LibRawProcessor) -> [Double] {
+    /// `black + cblack[COLOR(r, c)] + cblack[6 + ((r + rowShift) % cblack[4]) * cblack[5] +
+    /// (c + columnShift) % cblack[5]]` for visible (r, c). LibRaw's own `adjust_bl` folds the
+    /// `cblack[6...]` pattern in with no shift, i.e. anchored at LibRaw's visible origin. For a
+    /// DNG that origin is not always the `ActiveArea` origin where the specification anchors
+    /// `BlackLevel`: LibRaw (0.20.2 and 0.22.2 alike) moves an odd `ActiveArea` top or left to the
+    /// next even row or column, shifting the CFA phase with it but not the black pattern. The
+    /// shift from ``blackPatternShift(_:_:)`` puts the pattern back where the DNG specification
+    /// (and the DNG SDK, which anchors both CFA and black patterns at the `ActiveArea` origin)
+    /// puts it, so black levels and CFA colours agree. Here we deliberately differ from rawpy's
+    /// `black_level_per_channel` for such files (Fixtures/synthetic/odd-activearea-rggb.dng).
+    static func blackLevels(_ lr: LibRawProcessor, rowShift: Int = 0, columnShift: Int = 0) -> [Double] {
         let rows = lr.cblack(4), cols = lr.cblack(5)
         var out: [Double] = []
         for r in 0..<2 { for c in 0..<2 {
             var b = lr.black + Double(lr.cblack(lr.colorIndex(row: r, column: c)))
             if rows > 0 && cols > 0 && rows * cols <= 4096 {
-                b += Double(lr.cblack(6 + (r % rows) * cols + (c % cols)))
+                b += Double(lr.cblack(6 + ((r + rowShift) % rows) * cols + (c + columnShift) % cols))
             }
             out.append(b)
         } }
         return out
+    }
+
+    /// How far LibRaw's visible origin lies from the `ActiveArea` origin of the DNG's CFA image
+    /// (found by our own TIFF walk, matched by stored size); (0, 0) for other files.
+    static func blackPatternShift(_ lr: LibRawProcessor, _ facts: RawFileCheck.Facts) -> (rows: Int, columns: Int) {
+        guard let image = facts.dngCFAImages.first(where: { $0.width == lr.rawWidth && $0.height == lr.rawHeight }) else {
+            return (0, 0)
+        }
+        let rows = lr.topMargin - image.activeAreaTop, columns = lr.leftMargin - image.activeAreaLeft
+        guard rows >= 0, columns >= 0 else { return (0, 0) }
+        return (rows, columns)
     }
 
     static func metadata(_ lr: LibRawProcessor) -> RawMetadata {

@@ -38,6 +38,8 @@ enum RawFileCheck {
         /// Up to the first 4 KiB of the file.
         var head: [UInt8]
         var signature: FileSignature
+        /// The CFA image IFDs of a DNG (empty for anything else).
+        var dngCFAImages: [TIFFStructure.DNGCFAImage] = []
     }
 
     static func precheck(path: String) throws(RawIOError) -> Facts {
@@ -66,15 +68,16 @@ enum RawFileCheck {
         let reader = try RawFileReader(path: path, size: size)
         let head = try reader.read(at: 0, count: Int(min(size, 4096)))
         let signature = FileSignature(head: head)
+        var cfaImages: [TIFFStructure.DNGCFAImage] = []
         switch signature {
         case .tiff:
-            try TIFFStructure.check(reader)
+            cfaImages = try TIFFStructure.check(reader)
         case .bigTIFF:
             throw .unsupportedFormat(path: path, reason: "BigTIFF files are not supported (LibRaw reads classic TIFF and DNG only)")
         case .png, .jpeg, .other:
             break
         }
-        return Facts(size: size, head: head, signature: signature)
+        return Facts(size: size, head: head, signature: signature, dngCFAImages: cfaImages)
     }
 
     /// A person-readable guess at what a file LibRaw could not identify is.

@@ -29,10 +29,20 @@ enum TIFFStructure {
     /// The deepest nesting of `SubIFDs`.
     static let maxDepth = 8
 
-    /// Checks a file that starts with a classic TIFF header (`II*\0` or `MM\0*`).
-    static func check(_ file: RawFileReader) throws(RawIOError) {
+    /// A CFA image IFD of a DNG: its stored size and where its `ActiveArea` starts.
+    struct DNGCFAImage: Equatable {
+        var width: Int
+        var height: Int
+        var activeAreaTop: Int
+        var activeAreaLeft: Int
+    }
+
+    /// Checks a file that starts with a classic TIFF header (`II*\0` or `MM\0*`); returns the
+    /// CFA image IFDs when the file is a DNG.
+    static func check(_ file: RawFileReader) throws(RawIOError) -> [DNGCFAImage] {
         var walker = try Walker(file: file)
         try walker.run()
+        return walker.cfaImages
     }
 }
 
@@ -138,6 +148,7 @@ extension TIFFStructure {
         var visited: Set<UInt64> = []
         var ifdCount = 0
         var isDNG = false
+        var cfaImages: [DNGCFAImage] = []
 
         init(file: RawFileReader) throws(RawIOError) {
             self.file = file
@@ -253,6 +264,18 @@ extension TIFFStructure {
             for e in list where entries[e.tag] == nil { entries[e.tag] = e }
 
             try checkImageData(entries, name: name)
+            if isDNG, try scalar(entries, 262, in: name) == 32803,
+               let w = try scalar(entries, 256, in: name), let h = try scalar(entries, 257, in: name) {
+                var top: UInt64 = 0, left: UInt64 = 0
+                if let area = entries[50829] {
+                    let v = try integers(area, in: name)
+                    guard v.count == 4, v[0] < v[2], v[1] < v[3], v[2] <= h, v[3] <= w else {
+                        throw corrupt("ActiveArea \(v) of \(name) does not lie within its \(w)x\(h) image")
+                    }
+                    (top, left) = (v[0], v[1])
+                }
+                cfaImages.append(DNGCFAImage(width: Int(w), height: Int(h), activeAreaTop: Int(top), activeAreaLeft: Int(left)))
+            }
 
             for tag: UInt16 in [34665, 34853] {
                 if let pointer = try scalar(entries, tag, in: name), pointer != 0 {
