@@ -120,19 +120,17 @@ final class LibRawProcessor {
     }
 
     /// Copies the visible area of `rawdata.raw_image` row by row; `nil` when LibRaw produced no
-    /// one-sample-per-pixel image.
+    /// one-sample-per-pixel image. The array is filled as it is created (no zero-fill pass).
     func visibleSamples() -> [UInt16]? {
         guard let raw = r2r_raw_image(handle) else { return nil }
         let w = width, h = height, top = topMargin, left = leftMargin
         let pitch = rawPitch / 2  // raw_pitch is in bytes
-        guard w > 0, h > 0, pitch >= left + w, top + h <= rawHeight else { return nil }
-        var out = [UInt16](repeating: 0, count: w * h)
-        out.withUnsafeMutableBufferPointer { dst in
+        guard w > 0, h > 0, top >= 0, left >= 0, pitch >= left + w, top + h <= rawHeight else { return nil }
+        return [UInt16](unsafeUninitializedCapacity: w * h) { dst, initialized in
             for y in 0..<h {
-                let src = raw + (top + y) * pitch + left
-                (dst.baseAddress! + y * w).update(from: src, count: w)
+                (dst.baseAddress! + y * w).initialize(from: raw + (top + y) * pitch + left, count: w)
             }
+            initialized = w * h
         }
-        return out
     }
 }

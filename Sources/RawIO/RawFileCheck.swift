@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// What the first bytes of a file say it is.
 enum FileSignature: Equatable {
@@ -43,26 +48,25 @@ enum RawFileCheck {
     }
 
     static func precheck(path: String) throws(RawIOError) -> Facts {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw .fileNotFound(path: path)
+        // One stat(2) (following symlinks) instead of FileManager's attribute dictionaries.
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            let code = errno
+            if code == ENOENT || code == ENOTDIR { throw .fileNotFound(path: path) }
+            throw .unreadable(path: path, reason: String(cString: strerror(code)))
         }
-        if isDirectory.boolValue { throw .unreadable(path: path, reason: "it is a directory") }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: throw .unreadable(path: path, reason: "it is a directory")
         // FIFOs, sockets and devices would block or never end; only regular files are read.
-        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
-        let attributes: [FileAttributeKey: Any]
-        do {
-            attributes = try FileManager.default.attributesOfItem(atPath: resolved)
-        } catch {
-            throw .unreadable(path: path, reason: "its attributes cannot be read: \(error.localizedDescription)")
+        case S_IFIFO: throw .unreadable(path: path, reason: "it is a FIFO, not a regular file")
+        case S_IFSOCK: throw .unreadable(path: path, reason: "it is a socket, not a regular file")
+        default: throw .unreadable(path: path, reason: "it is a device, not a regular file")
         }
-        if let type = attributes[.type] as? FileAttributeType, type != .typeRegular {
-            throw .unreadable(path: path, reason: "it is not a regular file (\(type.rawValue))")
-        }
-        guard FileManager.default.isReadableFile(atPath: path) else {
+        guard access(path, R_OK) == 0 else {
             throw .unreadable(path: path, reason: "permission denied")
         }
-        let size = (attributes[.size] as? NSNumber)?.uint64Value ?? 0
+        let size = UInt64(max(info.st_size, 0))
         if size == 0 { throw .notARawFile(path: path, reason: "the file is empty") }
 
         let reader = try RawFileReader(path: path, size: size)

@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A defensive check of the IFD structure of a TIFF-based file (DNG and the TIFF-based camera raw
 /// formats: NEF, CR2, ARW, PEF, ...), run before LibRaw sees the file.
@@ -46,39 +51,44 @@ enum TIFFStructure {
     }
 }
 
-/// Random access to a file by byte ranges, with every read bounds-checked against its size.
+/// Random access to a file by byte ranges (`pread(2)`), with every read bounds-checked against
+/// its size. Owns its file descriptor and closes it in `deinit`.
 final class RawFileReader {
     let path: String
     let size: UInt64
-    private let handle: FileHandle
+    private let descriptor: Int32
 
     init(path: String, size: UInt64) throws(RawIOError) {
-        guard let h = FileHandle(forReadingAtPath: path) else {
-            throw .unreadable(path: path, reason: "the file cannot be opened for reading")
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw .unreadable(path: path, reason: "it cannot be opened for reading (\(String(cString: strerror(errno))))")
         }
         self.path = path
         self.size = size
-        self.handle = h
+        self.descriptor = fd
     }
 
-    deinit { try? handle.close() }
+    deinit { close(descriptor) }
 
     /// Reads `count` bytes at `offset`; the caller has checked that the range lies in the file.
     func read(at offset: UInt64, count: Int) throws(RawIOError) -> [UInt8] {
         precondition(count >= 0 && offset + UInt64(count) <= size, "read of \(count) bytes at \(offset) is outside the file")
-        if count == 0 { return [] }
-        do {
-            try handle.seek(toOffset: offset)
-            let data = try handle.read(upToCount: count) ?? Data()
-            guard data.count == count else {
-                throw RawIOError.unreadable(path: path, reason: "the file became shorter while it was read (\(data.count) of \(count) bytes at byte \(offset))")
+        var failure: RawIOError?
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            var done = 0
+            while done < count {
+                let n = pread(descriptor, buffer.baseAddress! + done, count - done, off_t(offset) + off_t(done))
+                if n > 0 { done += n; continue }
+                if n < 0 && errno == EINTR { continue }
+                failure = n == 0
+                    ? .unreadable(path: path, reason: "the file became shorter while it was read (\(done) of \(count) bytes at byte \(offset))")
+                    : .unreadable(path: path, reason: "reading \(count) bytes at byte \(offset) failed: \(String(cString: strerror(errno)))")
+                break
             }
-            return [UInt8](data)
-        } catch let error as RawIOError {
-            throw error
-        } catch {
-            throw .unreadable(path: path, reason: "reading \(count) bytes at byte \(offset) failed: \(error.localizedDescription)")
+            initialized = failure == nil ? count : 0
         }
+        if let failure { throw failure }
+        return bytes
     }
 }
 

@@ -16,59 +16,40 @@ let testDNG = URL(fileURLWithPath: #filePath)
 /// Megapixels processed per second, one value per timed iteration (the table's percentiles).
 let megapixelsPerSecond = BenchmarkMetric.custom("MPix/s", polarity: .prefersLarger, useScalingFactor: false)
 
-/// The rates measured in this process, so that ratios can be printed as soon as both sides ran.
+/// Rates measured in this process (package-benchmark runs each benchmark in a process of its
+/// own, so ratios come from one benchmark that times both sides, interleaved).
 final class Rates: @unchecked Sendable {
     private let lock = NSLock()
     private var values: [String: [Double]] = [:]
-    private var printed: Set<String> = []
 
     func add(_ key: String, _ rate: Double) {
         lock.lock(); defer { lock.unlock() }
         values[key, default: []].append(rate)
     }
 
-    func median(_ key: String) -> Double? {
+    func median(_ key: String) -> Double {
         lock.lock(); defer { lock.unlock() }
-        guard let v = values[key]?.sorted(), !v.isEmpty else { return nil }
+        guard let v = values[key]?.sorted(), !v.isEmpty else { return .nan }
         return v[v.count / 2]
-    }
-
-    /// Prints `line` once, when the rates of `keys` are all known.
-    func report(_ id: String, needs keys: [String], _ line: ([Double]) -> String) {
-        let medians = keys.compactMap(median)
-        lock.lock(); defer { lock.unlock() }
-        guard medians.count == keys.count, !printed.contains(id) else { return }
-        printed.insert(id)
-        print(line(medians))
     }
 }
 
 let rates = Rates()
 
-/// Runs `body` once per scaled iteration, timing each run as `pixels` megapixels' worth of work.
-func measure(_ benchmark: Benchmark, key: String, pixels: Int, _ body: () throws -> Void) rethrows {
-    let clock = ContinuousClock()
-    for _ in benchmark.scaledIterations {
-        let start = clock.now
-        try body()
-        let elapsed = start.duration(to: clock.now)
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        let rate = Double(pixels) / seconds / 1e6
-        rates.add(key, rate)
-        benchmark.measurement(megapixelsPerSecond, Int(rate.rounded()))
-    }
+/// Seconds since `start`.
+func seconds(since start: ContinuousClock.Instant) -> Double {
+    let d = start.duration(to: .now)
+    return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
 }
 
-/// Prints every ratio whose sides are known (called after each benchmark).
-func reportRatios() {
-    rates.report("read", needs: ["read", "libraw"]) { m in
-        String(format: "RawIO read 1024x768 DNG: %.0f MPix/s = %.2fx the bare LibRaw C API (%.0f MPix/s) in the same run", m[0], m[0] / m[1], m[1])
-    }
-    rates.report("pack", needs: ["pack"]) { m in
-        String(format: "RawIO pack 1024x768: %.0f MPix/s", m[0])
-    }
-    rates.report("readpack", needs: ["readpack", "libraw"]) { m in
-        String(format: "RawIO read + pack 1024x768 DNG: %.0f MPix/s; its time is %.2fx that of the bare LibRaw read (%.0f MPix/s)", m[0], m[1] / m[0], m[1])
+/// Runs `body` once per scaled iteration and records each run's rate in MPix/s.
+func measure(_ benchmark: Benchmark, key: String, pixels: Int, _ body: () throws -> Void) rethrows {
+    for _ in benchmark.scaledIterations {
+        let start = ContinuousClock.now
+        try body()
+        let rate = Double(pixels) / seconds(since: start) / 1e6
+        rates.add(key, rate)
+        benchmark.measurement(megapixelsPerSecond, Int(rate.rounded()))
     }
 }
 
@@ -96,19 +77,15 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.startMeasurement()
         measure(benchmark, key: "libraw", pixels: pixels) {
             let n = out.withUnsafeMutableBufferPointer { r2r_reference_read_visible(path, $0.baseAddress, pixels) }
-            precondition(n == pixels, "LibRaw read \(n) samples of \(testDNG.path)")
+            precondition(n == pixels, "LibRaw read \(n) samples of \(path)")
         }
         blackHole(out)
-    } teardown: {
-        reportRatios()
     }
 
     Benchmark("RawIO: read 1024x768 DNG (BayerImage(contentsOf:))", configuration: quick) { benchmark in
         try measure(benchmark, key: "read", pixels: pixels) {
             blackHole(try BayerImage(contentsOf: testDNG))
         }
-    } teardown: {
-        reportRatios()
     }
 
     Benchmark("RawIO: pack 1024x768 (BayerImage.packed())", configuration: quick) { benchmark in
@@ -117,15 +94,37 @@ let benchmarks: @Sendable () -> Void = {
         measure(benchmark, key: "pack", pixels: pixels) {
             blackHole(image.packed())
         }
-    } teardown: {
-        reportRatios()
     }
 
     Benchmark("RawIO: read + pack 1024x768 DNG", configuration: quick) { benchmark in
         try measure(benchmark, key: "readpack", pixels: pixels) {
             blackHole(try BayerImage(contentsOf: testDNG).packed())
         }
+    }
+
+    // The ratios: bare LibRaw, RawIO read and RawIO read + pack, interleaved in one loop so that
+    // they share the machine's state; a line with the medians and ratios is printed at the end.
+    Benchmark("ratio: RawIO read, read + pack vs bare LibRaw (interleaved)",
+              configuration: .init(metrics: [.wallClock], maxDuration: .seconds(6))) { benchmark in
+        var out = [UInt16](repeating: 0, count: pixels)
+        let path = testDNG.path
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            var start = ContinuousClock.now
+            let n = out.withUnsafeMutableBufferPointer { r2r_reference_read_visible(path, $0.baseAddress, pixels) }
+            precondition(n == pixels, "LibRaw read \(n) samples of \(path)")
+            rates.add("ratio.libraw", Double(pixels) / seconds(since: start) / 1e6)
+            start = .now
+            blackHole(try BayerImage(contentsOf: testDNG))
+            rates.add("ratio.read", Double(pixels) / seconds(since: start) / 1e6)
+            start = .now
+            blackHole(try BayerImage(contentsOf: testDNG).packed())
+            rates.add("ratio.readpack", Double(pixels) / seconds(since: start) / 1e6)
+        }
+        blackHole(out)
     } teardown: {
-        reportRatios()
+        let libraw = rates.median("ratio.libraw"), read = rates.median("ratio.read"), readPack = rates.median("ratio.readpack")
+        print(String(format: "RawIO read 1024x768 DNG: %.0f MPix/s = %.2fx the bare LibRaw C API read (%.0f MPix/s), medians, interleaved", read, read / libraw, libraw))
+        print(String(format: "RawIO read + pack 1024x768 DNG: %.0f MPix/s; time %.2fx that of the bare LibRaw read", readPack, libraw / readPack))
     }
 }
