@@ -6,7 +6,12 @@ extension BayerImage {
     /// The visible area only is kept (LibRaw's margins and DNG `ActiveArea` are cropped, like
     /// rawpy's `raw_image_visible`). Black levels come out per CFA position: LibRaw's `black`, plus
     /// `cblack[colour]`, plus the `cblack[6...]` pattern with its repeat dimensions `cblack[4]`,
-    /// `cblack[5]`.
+    /// `cblack[5]`, anchored where the DNG specification anchors it (see ``RawDecoder``).
+    ///
+    /// Before LibRaw sees the file, it must be a readable regular file, and a TIFF-based file
+    /// (DNG, NEF, CR2, ...) must have a sound IFD structure: every strip and tile inside the file,
+    /// as many byte counts as offsets, and in a DNG enough data for the declared size.
+    /// LibRaw's memory limits stay on; its data-error reports become errors, not stderr output.
     ///
     /// - Throws: ``RawIOError`` naming the file: missing, unreadable, not raw, truncated or corrupt,
     ///   or a sensor layout that is not a 2x2 Bayer mosaic (X-Trans, Foveon, LinearRaw DNG, ...).
@@ -19,6 +24,13 @@ extension BayerImage {
 ///
 /// A decoder holds no state between calls; each ``decode(_:)`` uses a LibRaw handle of its own,
 /// so one decoder may be used from several threads at once.
+///
+/// Coordinates: the CFA pattern and the black levels describe the 2x2 tile at the visible
+/// (0,0). The CFA phase is LibRaw's (`libraw_COLOR` on visible coordinates). For a DNG whose
+/// `ActiveArea` starts on an odd row or column, LibRaw starts the visible area one row or column
+/// further in and shifts the CFA phase accordingly, but not the `BlackLevel` repeat pattern;
+/// the decoder re-anchors that pattern at the `ActiveArea` origin, as the DNG specification
+/// defines it, so per-position black levels can differ from rawpy's for such files.
 public struct RawDecoder: Sendable {
     /// Creates a decoder.
     public init() {}
