@@ -76,7 +76,7 @@ public struct SceneConfiguration: Sendable, Equatable, Codable {
 /// is one illuminant or a mixture of two, possibly varying across the image.
 public struct SceneGenerator: Sendable {
     /// The distribution of scenes.
-    public var configuration: SceneConfiguration
+    public let configuration: SceneConfiguration
     /// The reflectances materials are mixed from.
     public let reflectances: [NamedSpectrum]
     /// The ColorChecker patches used for charts.
