@@ -36,9 +36,10 @@ let package = Package(
             resources: [.copy("Resources/samples")]
         ),
 
-        .testTarget(name: "RawIOTests", dependencies: ["RawIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RawIOTests", dependencies: ["RawIO", "CZlib"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RawTensorTests", dependencies: ["RawTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "RawIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RawSynthesisTests", dependencies: ["RawSynthesis", "RawIO"]),
         .testTarget(name: "Raw2RawModelTests", dependencies: ["Raw2RawModel", "RawTensor", "RawIO", "Calibration"]),
     ]
 )

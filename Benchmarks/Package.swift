@@ -13,12 +13,15 @@ let package = Package(
         // The reference the benchmarks are quoted against: raw OpenBLAS, bypassing our code.
         .systemLibrary(name: "CBLASReference", path: "Sources/CBLASReference"),
         .systemLibrary(name: "LAPACKEReference", path: "Sources/LAPACKEReference"),
+        // The reference for reading: LibRaw's C API without RawIO around it.
+        .systemLibrary(name: "CLibRawReference", path: "Sources/CLibRawReference"),
         .executableTarget(
             name: "RawIOBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "RawIO", package: "raw2raw"),
                 "CBLASReference",
+                "CLibRawReference",
             ],
             path: "Benchmarks/RawIOBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
