@@ -36,7 +36,7 @@ let package = Package(
             resources: [.copy("Resources/samples")]
         ),
 
-        .testTarget(name: "RawIOTests", dependencies: ["RawIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RawIOTests", dependencies: ["RawIO", "CZlib"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "RawIO"], resources: [.copy("Fixtures")]),
     ]
 )

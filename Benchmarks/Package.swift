@@ -12,6 +12,9 @@ let package = Package(
     targets: [
         // The reference the benchmarks are quoted against: raw OpenBLAS, bypassing our code.
         .systemLibrary(name: "CBLASReference", path: "Sources/CBLASReference"),
+        // The reference for reading: LibRaw's C API without RawIO around it.
+        .systemLibrary(name: "CLibRawReference", path: "Sources/CLibRawReference"),
+        // The reference for least-squares fitting: raw LAPACKE.
         .systemLibrary(name: "LAPACKEReference", path: "Sources/LAPACKEReference"),
         .executableTarget(
             name: "RawIOBenchmarks",
@@ -19,6 +22,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "RawIO", package: "raw2raw"),
                 "CBLASReference",
+                "CLibRawReference",
             ],
             path: "Benchmarks/RawIOBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
