@@ -10,8 +10,11 @@ public enum ApplyPrecision: String, Sendable, Codable, CaseIterable {
 
 extension ColorMapping {
     /// Pixels per chunk when applying: bounds the scratch memory (`slots x 1024` values per core) and
-    /// keeps each BLAS call small enough that OpenBLAS runs it on the calling thread.
+    /// keeps each BLAS call small enough (`m n k <= 262144`) that OpenBLAS runs it on the calling
+    /// thread, so the chunks' parallelism is the only one.
     static let applyChunkPixels = 1_024
+    /// Pixels per chunk of the linear kinds, which multiply the pixels in place (`16384 x 4 x 4`).
+    static let linearApplyChunkPixels = 16_384
 
     /// Maps a packed image and clips the result to [0, 1] (NaN becomes 0).
     ///
@@ -83,15 +86,15 @@ extension ColorMapping {
         let weights = weights64.map { T($0) }
         let bias = bias64.map { T($0) }
         let pixels = image.pixelCount
-        let chunk = Self.applyChunkPixels
-        let chunkCount = (pixels + chunk - 1) / chunk
-        let workers = min(workerCount, chunkCount)
         // In Float the products go straight into the output image (and, for the linear kinds, the
         // input pixels are the BLAS matrix itself); in Double through a scratch chunk.
         let inPlace = T.self == Float.self
+        let chunk = linear && inPlace ? Self.linearApplyChunkPixels : Self.applyChunkPixels
+        let chunkCount = (pixels + chunk - 1) / chunk
+        let workers = min(workerCount, chunkCount)
         let slotCount = linear ? (inPlace ? 0 : 4) : program.slotCount
-        var out = [Float](repeating: 0, count: pixels * 4)
-        out.withUnsafeMutableBufferPointer { outBuffer in
+        // Every output value is written by exactly one chunk, so the array needs no zero fill.
+        return [Float](unsafeUninitializedCapacity: pixels * 4) { outBuffer, initialized in
             image.values.withUnsafeBufferPointer { inBuffer in
                 weights.withUnsafeBufferPointer { wBuffer in
                     let input = inBuffer.baseAddress!, output = outBuffer.baseAddress!, w = wBuffer.baseAddress!
@@ -130,8 +133,8 @@ extension ColorMapping {
                     }
                 }
             }
+            initialized = pixels * 4
         }
-        return out
     }
 }
 
