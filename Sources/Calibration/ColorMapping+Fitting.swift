@@ -50,9 +50,11 @@ extension ColorMapping {
     /// Each element is a packed colour `(R, Gr, Gb, B)`; masking, weights and subsampling work as
     /// for images (a saturated patch is dropped by the default mask).
     /// - Parameters:
+    ///   - kind: the mapping family.
     ///   - sourcePatches: patch means in the source camera.
     ///   - targetPatches: the same patches in the target camera, in the same order.
     ///   - weights: optional per-patch weights.
+    ///   - options: regularisation, masking and subsampling.
     public static func fit(_ kind: Kind, sourcePatches: [SIMD4<Double>], targetPatches: [SIMD4<Double>],
                            weights: [Double]? = nil, options: FitOptions = FitOptions()) throws(CalibrationError) -> ColorMapping {
         precondition(sourcePatches.count == targetPatches.count,
