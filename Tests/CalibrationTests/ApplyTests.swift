@@ -32,6 +32,12 @@ struct ApplyTests {
         #expect(maxAbsDifference(double.values.map(Double.init), expected) < 1e-7, "\(kind) float64")
         #expect(single.values.allSatisfy { $0 >= 0 && $0 <= 1 })
         #expect(mapping(image) == single)
+        // Into a reused buffer holding garbage: every value is overwritten.
+        var reused = PackedImage(height: 37, width: 61, values: [Float](repeating: .nan, count: 37 * 61 * 4))
+        mapping.apply(to: image, into: &reused)
+        #expect(reused == single)
+        mapping.apply(to: image, into: &reused, precision: .float64)
+        #expect(reused == double)
     }
 
     @Test("linear3x3 writes the mapped G into both greens and sees only their mean")
