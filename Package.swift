@@ -37,5 +37,6 @@ let package = Package(
         ),
 
         .testTarget(name: "RawIOTests", dependencies: ["RawIO", "CZlib"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RawSynthesisTests", dependencies: ["RawSynthesis", "RawIO"]),
     ]
 )
