@@ -14,6 +14,8 @@ let package = Package(
         .systemLibrary(name: "CBLASReference", path: "Sources/CBLASReference"),
         // The reference for reading: LibRaw's C API without RawIO around it.
         .systemLibrary(name: "CLibRawReference", path: "Sources/CLibRawReference"),
+        // The reference for least-squares fitting: raw LAPACKE.
+        .systemLibrary(name: "LAPACKEReference", path: "Sources/LAPACKEReference"),
         .executableTarget(
             name: "RawIOBenchmarks",
             dependencies: [
@@ -23,6 +25,18 @@ let package = Package(
                 "CLibRawReference",
             ],
             path: "Benchmarks/RawIOBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "CalibrationBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Calibration", package: "raw2raw"),
+                .product(name: "RawIO", package: "raw2raw"),
+                "CBLASReference",
+                "LAPACKEReference",
+            ],
+            path: "Benchmarks/CalibrationBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ]
