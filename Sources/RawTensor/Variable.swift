@@ -63,6 +63,25 @@ public final class Variable {
         return Variable(value)
     }
 
+    /// A custom differentiable operation: `value` computed from `inputs`, and its vector-Jacobian
+    /// product `pullback`, which maps the gradient of `value` to one gradient (or `nil`) per input,
+    /// each of that input's shape.
+    ///
+    /// Records a graph node when gradients are being recorded and an input requires one; otherwise
+    /// returns a constant. The pullback should capture the tensors it needs (tensors are values, so
+    /// capturing them is cheap and safe).
+    ///
+    /// ```swift
+    /// func square(_ x: Variable) -> Variable {
+    ///     let v = x.value
+    ///     return Variable.differentiable(v * v, inputs: [x]) { g in [2 * v * g] }
+    /// }
+    /// ```
+    public static func differentiable(_ value: Tensor, inputs: [Variable],
+                                      pullback: @escaping (Tensor) -> [Tensor?]) -> Variable {
+        operation(value, inputs: inputs, pullback: pullback)
+    }
+
     /// The shape of ``value``.
     public var shape: [Int] { value.shape }
 
