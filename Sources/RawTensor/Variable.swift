@@ -3,8 +3,8 @@
 ///
 /// Leaves are created with ``init(_:requiresGradient:)``: trainable parameters pass
 /// `requiresGradient: true`, inputs and targets keep the default `false`. Every differentiable
-/// operation on variables (``conv2d(_:weight:bias:stride:padding:)-(Variable,_,_,_,_)``, ``+``,
-/// ``l1Loss(_:_:)-(Variable,Variable)``, ...) returns a new variable that remembers its inputs and a
+/// operation on variables (`conv2d(_:weight:bias:stride:padding:activation:)`, `+`,
+/// `l1Loss(_:_:)`, ...) returns a new variable that remembers its inputs and a
 /// pullback closure holding exactly what its backward pass needs. ``backward(seed:retainGraph:)``
 /// then walks the graph in reverse topological order and **adds** each leaf's gradient into its
 /// ``gradient``.
