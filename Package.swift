@@ -36,7 +36,8 @@ let package = Package(
             resources: [.copy("Resources/samples")]
         ),
 
-        .testTarget(name: "RawIOTests", dependencies: ["RawIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RawIOTests", dependencies: ["RawIO", "CZlib"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RawSynthesisTests", dependencies: ["RawSynthesis", "RawIO"]),
         .testTarget(name: "RawTensorTests", dependencies: ["RawTensor"], resources: [.copy("Fixtures")]),
     ]
 )

@@ -12,12 +12,15 @@ let package = Package(
     targets: [
         // The reference the benchmarks are quoted against: raw OpenBLAS, bypassing our code.
         .systemLibrary(name: "CBLASReference", path: "Sources/CBLASReference"),
+        // The reference for reading: LibRaw's C API without RawIO around it.
+        .systemLibrary(name: "CLibRawReference", path: "Sources/CLibRawReference"),
         .executableTarget(
             name: "RawIOBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "RawIO", package: "raw2raw"),
                 "CBLASReference",
+                "CLibRawReference",
             ],
             path: "Benchmarks/RawIOBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -7,27 +7,33 @@ extension BayerImage {
     public func packed() -> PackedImage {
         let ph = height / 2, pw = width / 2
         precondition(ph > 0 && pw > 0, "packing needs at least one 2x2 tile, the mosaic is \(width)x\(height)")
-        var out = [Float](repeating: 0, count: ph * pw * 4)
         let offsets = PackedChannel.allCases.map { pattern.position(of: $0) }
         let blacks = offsets.map { blackLevels[$0.row * 2 + $0.column] }
         let scales = blacks.map { 1.0 / (Double(whiteLevel) - $0) }
+        let (b0, b1, b2, b3) = (blacks[0], blacks[1], blacks[2], blacks[3])
+        let (c0, c1, c2, c3) = (scales[0], scales[1], scales[2], scales[3])
         let w = width
-        samples.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                for k in 0..<4 {
-                    let dy = offsets[k].row, dx = offsets[k].column
-                    let b = blacks[k], s = scales[k]
-                    for y in 0..<ph {
-                        let rowBase = (2 * y + dy) * w + dx
-                        var o = y * pw * 4 + k
-                        for x in 0..<pw {
-                            let v = (Double(src[rowBase + 2 * x]) - b) * s
-                            dst[o] = Float(min(max(v, 0), 1))
-                            o += 4
-                        }
+        // One pass over the output, each packed pixel's four channels from its 2x2 tile.
+        let out = [Float](unsafeUninitializedCapacity: ph * pw * 4) { dst, initialized in
+            samples.withUnsafeBufferPointer { src in
+                let base = src.baseAddress!
+                for y in 0..<ph {
+                    let row = base + 2 * y * w
+                    let p0 = row + offsets[0].row * w + offsets[0].column
+                    let p1 = row + offsets[1].row * w + offsets[1].column
+                    let p2 = row + offsets[2].row * w + offsets[2].column
+                    let p3 = row + offsets[3].row * w + offsets[3].column
+                    let o = dst.baseAddress! + y * pw * 4
+                    for x in 0..<pw {
+                        let i = 2 * x
+                        o[4 * x] = Float(min(max((Double(p0[i]) - b0) * c0, 0), 1))
+                        o[4 * x + 1] = Float(min(max((Double(p1[i]) - b1) * c1, 0), 1))
+                        o[4 * x + 2] = Float(min(max((Double(p2[i]) - b2) * c2, 0), 1))
+                        o[4 * x + 3] = Float(min(max((Double(p3[i]) - b3) * c3, 0), 1))
                     }
                 }
             }
+            initialized = ph * pw * 4
         }
         return PackedImage(height: ph, width: pw, values: out)
     }
