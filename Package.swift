@@ -37,6 +37,8 @@ let package = Package(
         ),
 
         .testTarget(name: "RawIOTests", dependencies: ["RawIO", "CZlib"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RawSynthesisTests", dependencies: ["RawSynthesis", "RawIO"]),
         .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "RawIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RawTensorTests", dependencies: ["RawTensor"], resources: [.copy("Fixtures")]),
     ]
 )

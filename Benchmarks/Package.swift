@@ -39,5 +39,15 @@ let package = Package(
             path: "Benchmarks/CalibrationBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "TensorBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "RawTensor", package: "raw2raw"),
+                "CBLASReference",
+            ],
+            path: "Benchmarks/TensorBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

@@ -1,1 +1,0 @@
-// RawSynthesis module.
