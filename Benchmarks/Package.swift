@@ -12,9 +12,10 @@ let package = Package(
     targets: [
         // The reference the benchmarks are quoted against: raw OpenBLAS, bypassing our code.
         .systemLibrary(name: "CBLASReference", path: "Sources/CBLASReference"),
-        .systemLibrary(name: "LAPACKEReference", path: "Sources/LAPACKEReference"),
         // The reference for reading: LibRaw's C API without RawIO around it.
         .systemLibrary(name: "CLibRawReference", path: "Sources/CLibRawReference"),
+        // The reference for least-squares fitting: raw LAPACKE.
+        .systemLibrary(name: "LAPACKEReference", path: "Sources/LAPACKEReference"),
         .executableTarget(
             name: "RawIOBenchmarks",
             dependencies: [
@@ -27,16 +28,6 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
-            name: "TensorBenchmarks",
-            dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "RawTensor", package: "raw2raw"),
-                "CBLASReference",
-            ],
-            path: "Benchmarks/TensorBenchmarks",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
-        .executableTarget(
             name: "CalibrationBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
@@ -46,6 +37,16 @@ let package = Package(
                 "LAPACKEReference",
             ],
             path: "Benchmarks/CalibrationBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "TensorBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "RawTensor", package: "raw2raw"),
+                "CBLASReference",
+            ],
+            path: "Benchmarks/TensorBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(

@@ -10,8 +10,11 @@ public enum ApplyPrecision: String, Sendable, Codable, CaseIterable {
 
 extension ColorMapping {
     /// Pixels per chunk when applying: bounds the scratch memory (`slots x 1024` values per core) and
-    /// keeps each BLAS call small enough that OpenBLAS runs it on the calling thread.
+    /// keeps each BLAS call small enough (`m n k <= 262144`) that OpenBLAS runs it on the calling
+    /// thread, so the chunks' parallelism is the only one.
     static let applyChunkPixels = 1_024
+    /// Pixels per chunk of the linear kinds, which multiply the pixels in place (`16384 x 4 x 4`).
+    static let linearApplyChunkPixels = 16_384
 
     /// Maps a packed image and clips the result to [0, 1] (NaN becomes 0).
     ///
@@ -23,12 +26,32 @@ extension ColorMapping {
     ///   - image: a packed source image.
     ///   - precision: Float (default) or Double arithmetic.
     public func apply(to image: PackedImage, precision: ApplyPrecision = .float32) -> PackedImage {
-        let values: [Float]
-        switch precision {
-        case .float32: values = applyChunks(Float.self, image)
-        case .float64: values = applyChunks(Double.self, image)
+        // Every output value is written by exactly one chunk, so the array needs no zero fill.
+        let values = [Float](unsafeUninitializedCapacity: image.values.count) { buffer, initialized in
+            applyChunks(image, into: buffer.baseAddress!, precision: precision)
+            initialized = image.values.count
         }
         return PackedImage(height: image.height, width: image.width, values: values)
+    }
+
+    /// Maps a packed image into an existing image of the same size, reusing its storage.
+    ///
+    /// The same as ``apply(to:precision:)-(PackedImage,_)`` without allocating the result: for
+    /// pipelines that map many images, where a fresh 12-megapixel output costs as much in page
+    /// faults as the mapping itself. `output` may not be `image` itself (pass a copy).
+    public func apply(to image: PackedImage, into output: inout PackedImage, precision: ApplyPrecision = .float32) {
+        precondition(output.height == image.height && output.width == image.width,
+                     "apply(to:into:) needs an output of the input's size \(image.height)x\(image.width), got \(output.height)x\(output.width)")
+        output.values.withUnsafeMutableBufferPointer { buffer in
+            applyChunks(image, into: buffer.baseAddress!, precision: precision)
+        }
+    }
+
+    private func applyChunks(_ image: PackedImage, into output: UnsafeMutablePointer<Float>, precision: ApplyPrecision) {
+        switch precision {
+        case .float32: applyChunks(Float.self, image, into: output)
+        case .float64: applyChunks(Double.self, image, into: output)
+        }
     }
 
     /// Maps a packed image and clips the result to [0, 1]: the same as ``apply(to:precision:)-(PackedImage,_)`` in Float.
@@ -77,53 +100,51 @@ extension ColorMapping {
         }
     }
 
-    private func applyChunks<T: ApplyScalar>(_: T.Type, _ image: PackedImage) -> [Float] {
+    /// Maps `image` chunk by chunk into `output` (`pixelCount x 4` values, all written).
+    private func applyChunks<T: ApplyScalar>(_: T.Type, _ image: PackedImage, into output: UnsafeMutablePointer<Float>) {
         let program = TermProgram(kind: kind)
         let (rows, weights64, bias64, linear) = applyMatrix()
         let weights = weights64.map { T($0) }
         let bias = bias64.map { T($0) }
         let pixels = image.pixelCount
-        let chunk = Self.applyChunkPixels
-        let chunkCount = (pixels + chunk - 1) / chunk
-        let workers = min(workerCount, chunkCount)
         // In Float the products go straight into the output image (and, for the linear kinds, the
         // input pixels are the BLAS matrix itself); in Double through a scratch chunk.
         let inPlace = T.self == Float.self
+        let chunk = linear && inPlace ? Self.linearApplyChunkPixels : Self.applyChunkPixels
+        let chunkCount = (pixels + chunk - 1) / chunk
+        let workers = min(workerCount, chunkCount)
         let slotCount = linear ? (inPlace ? 0 : 4) : program.slotCount
-        var out = [Float](repeating: 0, count: pixels * 4)
-        out.withUnsafeMutableBufferPointer { outBuffer in
-            image.values.withUnsafeBufferPointer { inBuffer in
-                weights.withUnsafeBufferPointer { wBuffer in
-                    let input = inBuffer.baseAddress!, output = outBuffer.baseAddress!, w = wBuffer.baseAddress!
-                    parallelFor(workers) { worker in
-                        var scratch = [T](repeating: 0, count: max(1, slotCount * chunk))
-                        var result = [T](repeating: 0, count: inPlace ? 1 : chunk * 4)
-                        scratch.withUnsafeMutableBufferPointer { sBuffer in
-                            result.withUnsafeMutableBufferPointer { rBuffer in
-                                let s = sBuffer.baseAddress!
-                                for c in (worker * chunkCount / workers)..<((worker + 1) * chunkCount / workers) {
-                                    let start = c * chunk, m = min(chunk, pixels - start)
-                                    let src = input + start * 4, dst = output + start * 4
-                                    let r = inPlace ? UnsafeMutableRawPointer(dst).assumingMemoryBound(to: T.self) : rBuffer.baseAddress!
+        image.values.withUnsafeBufferPointer { inBuffer in
+            weights.withUnsafeBufferPointer { wBuffer in
+                let input = inBuffer.baseAddress!, w = wBuffer.baseAddress!
+                parallelFor(workers) { worker in
+                    var scratch = [T](repeating: 0, count: max(1, slotCount * chunk))
+                    var result = [T](repeating: 0, count: inPlace ? 1 : chunk * 4)
+                    scratch.withUnsafeMutableBufferPointer { sBuffer in
+                        result.withUnsafeMutableBufferPointer { rBuffer in
+                            let s = sBuffer.baseAddress!
+                            for c in (worker * chunkCount / workers)..<((worker + 1) * chunkCount / workers) {
+                                let start = c * chunk, m = min(chunk, pixels - start)
+                                let src = input + start * 4, dst = output + start * 4
+                                let r = inPlace ? UnsafeMutableRawPointer(dst).assumingMemoryBound(to: T.self) : rBuffer.baseAddress!
+                                for i in 0..<m {
+                                    r[4 * i] = bias[0]; r[4 * i + 1] = bias[1]; r[4 * i + 2] = bias[2]; r[4 * i + 3] = bias[3]
+                                }
+                                if linear && inPlace {
+                                    let a = UnsafeRawPointer(src).assumingMemoryBound(to: T.self)
+                                    T.gemm(m: m, n: 4, k: 4, a: a, lda: 4, b: w, ldb: 4, beta: 1, c: r, ldc: 4)
+                                } else {
                                     for i in 0..<m {
-                                        r[4 * i] = bias[0]; r[4 * i + 1] = bias[1]; r[4 * i + 2] = bias[2]; r[4 * i + 3] = bias[3]
+                                        s[i] = T(src[4 * i]); s[chunk + i] = T(src[4 * i + 1])
+                                        s[2 * chunk + i] = T(src[4 * i + 2]); s[3 * chunk + i] = T(src[4 * i + 3])
                                     }
-                                    if linear && inPlace {
-                                        let a = UnsafeRawPointer(src).assumingMemoryBound(to: T.self)
-                                        T.gemm(m: m, n: 4, k: 4, a: a, lda: 4, b: w, ldb: 4, beta: 1, c: r, ldc: 4)
-                                    } else {
-                                        for i in 0..<m {
-                                            s[i] = T(src[4 * i]); s[chunk + i] = T(src[4 * i + 1])
-                                            s[2 * chunk + i] = T(src[4 * i + 2]); s[3 * chunk + i] = T(src[4 * i + 3])
-                                        }
-                                        if !linear { program.runPlanar(s, stride: chunk, count: m) }
-                                        let terms = linear ? UnsafePointer(s) : UnsafePointer(s + 4 * chunk)
-                                        T.gemmTransposedA(m: m, n: 4, k: rows, a: terms, lda: chunk, b: w, ldb: 4, beta: 1, c: r, ldc: 4)
-                                    }
-                                    for i in 0..<(4 * m) {
-                                        let v = r[i]
-                                        dst[i] = Float(v > 0 ? (v < 1 ? v : 1) : 0)
-                                    }
+                                    if !linear { program.runPlanar(s, stride: chunk, count: m) }
+                                    let terms = linear ? UnsafePointer(s) : UnsafePointer(s + 4 * chunk)
+                                    T.gemmTransposedA(m: m, n: 4, k: rows, a: terms, lda: chunk, b: w, ldb: 4, beta: 1, c: r, ldc: 4)
+                                }
+                                for i in 0..<(4 * m) {
+                                    let v = r[i]
+                                    dst[i] = Float(v > 0 ? (v < 1 ? v : 1) : 0)
                                 }
                             }
                         }
@@ -131,7 +152,6 @@ extension ColorMapping {
                 }
             }
         }
-        return out
     }
 }
 

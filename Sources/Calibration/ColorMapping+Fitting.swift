@@ -7,7 +7,7 @@ extension ColorMapping {
     /// Every pixel of every pair is a sample; the ``FitOptions/mask`` drops clipped and
     /// near-black ones, ``FitOptions/sampleBudget`` subsamples the rest uniformly (with
     /// ``FitOptions/seed``). The system is solved in Double by a streaming Householder QR
-    /// (LAPACK `dgeqrf`) followed by an SVD solve of the small triangular system (`dgelsd`),
+    /// (LAPACK `dgeqrt`) followed by an SVD solve of the small triangular system (`dgelsd`),
     /// never through the normal equations. Work is split over all cores; the result depends only
     /// on the inputs and options, not on the number of cores.
     /// - Parameters:
@@ -50,9 +50,11 @@ extension ColorMapping {
     /// Each element is a packed colour `(R, Gr, Gb, B)`; masking, weights and subsampling work as
     /// for images (a saturated patch is dropped by the default mask).
     /// - Parameters:
+    ///   - kind: the mapping family.
     ///   - sourcePatches: patch means in the source camera.
     ///   - targetPatches: the same patches in the target camera, in the same order.
     ///   - weights: optional per-patch weights.
+    ///   - options: regularisation, masking and subsampling.
     public static func fit(_ kind: Kind, sourcePatches: [SIMD4<Double>], targetPatches: [SIMD4<Double>],
                            weights: [Double]? = nil, options: FitOptions = FitOptions()) throws(CalibrationError) -> ColorMapping {
         precondition(sourcePatches.count == targetPatches.count,
@@ -65,8 +67,12 @@ extension ColorMapping {
 
     /// Pixels per block of the counting and gathering passes.
     static let sampleBlockSize = 16_384
-    /// Rows buffered between QR factorizations.
-    static let qrChunkRows = 4_096
+    /// Rows buffered between QR factorizations for `columns` columns: about 9000 values per
+    /// factorization, so that every BLAS call inside LAPACK stays below OpenBLAS's
+    /// multithreading thresholds (e.g. `dgemv` threads above 9216 elements) and the only
+    /// parallelism is ours: nested threading (our workers each starting OpenBLAS threads) made
+    /// fitting several times slower in measurements.
+    static func qrChunkRows(columns: Int) -> Int { max(64, 9_000 / columns - columns) }
     /// The fixed number of independent QR streams (fixed, so that results do not depend on the core count).
     static let qrSegments = 8
 
@@ -138,15 +144,15 @@ extension ColorMapping {
 
         // Pass 2: gather the selected samples of each segment in planar chunks, expand their
         // terms, and stream the weighted rows through the segment's own QR.
-        let chunkRows = qrChunkRows
+        let chunkRows = qrChunkRows(columns: n)
         let segments = ResultSlots<Result<SegmentResult, CalibrationError>>(count: segmentCount)
         segments.withSlots { set in
-            parallelFor(segmentCount) { seg in
+            func body(_ seg: Int) {
                 let firstBlock = segmentStarts[seg], endBlock = segmentStarts[seg + 1]
                 let expected = firstRank[endBlock] - firstRank[firstBlock]
                 let capacity = max(1, min(chunkRows, expected))
                 do throws(CalibrationError) {
-                    var qr = try StreamingQR(columns: n, capacity: capacity)
+                    var qr = StreamingQR(columns: n, capacity: capacity)
                     var gather = SampleChunk(program: program, kind: kind, capacity: capacity)
                     var rank = firstRank[firstBlock]
                     var count = 0, weightSum = 0.0
@@ -176,6 +182,7 @@ extension ColorMapping {
                     set(seg, .failure(error))
                 }
             }
+            parallelFor(segmentCount, body)
         }
         var parts: [SegmentResult] = []
         for r in segments.values {
@@ -188,7 +195,7 @@ extension ColorMapping {
         let weightSum = parts.reduce(0) { $0 + $1.weightSum }
         var triangle = parts[0].triangle
         if parts.count > 1 {
-            var merge = try StreamingQR(columns: n, capacity: parts.count * n)
+            var merge = StreamingQR(columns: n, capacity: parts.count * n)
             for part in parts { try merge.append(triangle: part.triangle) }
             try merge.flush()
             triangle = merge.triangle

@@ -54,7 +54,8 @@ public struct AngularErrorStatistics: Sendable, Codable, Equatable {
 ///   `structural_similarity` with `gaussian_weights=True, use_sample_covariance=False`). `nil`
 ///   when the image is smaller than 11x11 or SSIM is turned off.
 public struct ImageMetrics: Sendable, Codable, Equatable {
-    /// Peak signal-to-noise ratio in dB.
+    /// Peak signal-to-noise ratio in dB; `+infinity` for identical images (encoding that as JSON
+    /// needs a `JSONEncoder.nonConformingFloatEncodingStrategy`).
     public var psnr: Double
     /// Mean absolute error.
     public var mae: Double

@@ -15,31 +15,22 @@ enum LAPACK {
         return Int32(value)
     }
 
-    /// The optimal workspace length for ``qrFactorize(rows:columns:matrix:leadingDimension:tau:work:workCount:)``:
-    /// a workspace query of `LAPACKE_dgeqrf_work` (`lwork = -1`).
-    static func qrWorkspaceCount(rows: Int, columns: Int, leadingDimension: Int) throws(CalibrationError) -> Int {
-        var query = 0.0
-        var dummyA = 0.0, dummyTau = 0.0
-        let info = LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, int(rows), int(columns), &dummyA, int(leadingDimension),
-                                       &dummyTau, &query, -1)
-        guard info == 0 else { throw .lapack(routine: "dgeqrf", info: Int(info)) }
-        return max(Int(query), max(1, columns))
-    }
-
-    /// Householder QR factorization in place, `A = Q R`: wraps `LAPACKE_dgeqrf_work` (column-major).
+    /// Householder QR factorization in place with the compact WY representation, `A = Q R`:
+    /// wraps `LAPACKE_dgeqrt_work` (column-major).
     ///
-    /// On return the upper triangle of the first `min(rows, columns)` rows of `matrix` holds `R`;
-    /// below it are the Householder vectors.
+    /// Panels of `blockSize` columns are factored by LAPACK's recursive `dgeqrt3`, which works
+    /// through matrix-matrix BLAS (`dgemm`, `dtrmm`) rather than the vector operations of
+    /// `dgeqrf`'s panels. On return the upper triangle of the first `min(rows, columns)` rows of
+    /// `matrix` holds `R`; below it are the Householder vectors.
     /// - Parameters:
-    ///   - matrix: `leadingDimension x columns` column-major storage holding the `rows x columns` matrix.
-    ///   - tau: at least `min(rows, columns)` elements.
-    ///   - work: at least `workCount` elements (see ``qrWorkspaceCount(rows:columns:leadingDimension:)``).
-    static func qrFactorize(rows: Int, columns: Int, matrix: UnsafeMutablePointer<Double>, leadingDimension: Int,
-                            tau: UnsafeMutablePointer<Double>, work: UnsafeMutablePointer<Double>,
-                            workCount: Int) throws(CalibrationError) {
-        let info = LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, int(rows), int(columns), matrix, int(leadingDimension),
-                                       tau, work, int(workCount))
-        guard info == 0 else { throw .lapack(routine: "dgeqrf", info: Int(info)) }
+    ///   - t: at least `blockSize x min(rows, columns)` elements (the block reflectors' factors).
+    ///   - work: at least `blockSize x columns` elements.
+    static func qrFactorizeBlocked(rows: Int, columns: Int, blockSize: Int, matrix: UnsafeMutablePointer<Double>,
+                                   leadingDimension: Int, t: UnsafeMutablePointer<Double>,
+                                   work: UnsafeMutablePointer<Double>) throws(CalibrationError) {
+        let info = LAPACKE_dgeqrt_work(LAPACK_COL_MAJOR, int(rows), int(columns), int(blockSize), matrix,
+                                       int(leadingDimension), t, int(blockSize), work)
+        guard info == 0 else { throw .lapack(routine: "dgeqrt", info: Int(info)) }
     }
 
     /// Minimum-norm least squares by the singular value decomposition (divide and conquer):

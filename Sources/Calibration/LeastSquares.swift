@@ -2,7 +2,8 @@
 /// problem (tall-skinny QR, as in TSQR).
 ///
 /// Rows are buffered under the current triangular factor `R` and, when the buffer is full,
-/// `[R; rows]` is factored again with LAPACK `dgeqrf`, keeping only the new `R`. Memory stays at
+/// `[R; rows]` is factored again with LAPACK `dgeqrt` (one panel of all columns, factored by the
+/// recursive, matrix-matrix `dgeqrt3`), keeping only the new `R`. Memory stays at
 /// `(columns + capacity) x columns` doubles however many rows stream through, and the result is
 /// the `R` of a QR factorization of all rows: numerically that of a QR of the full matrix
 /// (never the normal equations, which square the condition number).
@@ -17,19 +18,19 @@ struct StreamingQR {
     private let leadingDimension: Int
     /// Column-major `leadingDimension x columns`: rows `0..<columns` hold `R`, the rest the buffer.
     private var storage: [Double]
-    private var tau: [Double]
+    /// The block reflector factor `T` and the workspace of `dgeqrt`, `columns x columns` each.
+    private var reflectors: [Double]
     private var work: [Double]
     private(set) var pending = 0
 
-    init(columns: Int, capacity: Int) throws(CalibrationError) {
+    init(columns: Int, capacity: Int) {
         precondition(columns > 0 && capacity > 0, "StreamingQR needs positive sizes")
         self.columns = columns
         self.capacity = capacity
         leadingDimension = columns + capacity
         storage = [Double](repeating: 0, count: leadingDimension * columns)
-        tau = [Double](repeating: 0, count: columns)
-        let lwork = try LAPACK.qrWorkspaceCount(rows: leadingDimension, columns: columns, leadingDimension: leadingDimension)
-        work = [Double](repeating: 0, count: lwork)
+        reflectors = [Double](repeating: 0, count: columns * columns)
+        work = [Double](repeating: 0, count: columns * columns)
     }
 
     /// Appends one row of `columns` values, factoring when the buffer is full.
@@ -74,12 +75,11 @@ struct StreamingQR {
     mutating func flush() throws(CalibrationError) {
         guard pending > 0 else { return }
         let ld = leadingDimension, n = columns, rows = n + pending
-        let lwork = work.count
         try storage.withUnsafeMutableBufferPointer { (s) throws(CalibrationError) in
-            try tau.withUnsafeMutableBufferPointer { (t) throws(CalibrationError) in
+            try reflectors.withUnsafeMutableBufferPointer { (t) throws(CalibrationError) in
                 try work.withUnsafeMutableBufferPointer { (w) throws(CalibrationError) in
-                    try LAPACK.qrFactorize(rows: rows, columns: n, matrix: s.baseAddress!, leadingDimension: ld,
-                                           tau: t.baseAddress!, work: w.baseAddress!, workCount: lwork)
+                    try LAPACK.qrFactorizeBlocked(rows: rows, columns: n, blockSize: n, matrix: s.baseAddress!,
+                                                  leadingDimension: ld, t: t.baseAddress!, work: w.baseAddress!)
                 }
             }
             // Clear the Householder vectors below R's diagonal; the buffer rows are overwritten next.

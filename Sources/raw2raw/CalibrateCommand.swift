@@ -9,8 +9,9 @@ struct CalibrateCommand: ParsableCommand {
         commandName: "calibrate",
         abstract: "Fit a least-squares colour mapping from one camera's raw space to another's.",
         discussion: """
-            Pairs are the files with the same name in the source and the target folder (DNG files,
-            packed and normalized with their own black and white levels). Every pixel of every pair is
+            Pairs are the files with the same name in the source and the target folder: DNG files
+            (packed and normalized with their own black and white levels) or .mat files holding a
+            packed H x W x 4 variable (--variable, `raw_rggb` as in the paper's dataset). Every pixel of every pair is
             a sample; clipped and near-black pixels are dropped, and at most --max-samples samples are
             drawn at random (seeded). The mapping is written as JSON and its fit statistics printed.
             Methods: \(ColorMapping.Kind.allCases.map(\.rawValue).joined(separator: ", ")).
@@ -46,6 +47,9 @@ struct CalibrateCommand: ParsableCommand {
     @Flag(name: .customLong("no-mask"), help: "Keep clipped and near-black samples.")
     var noMask = false
 
+    @Option(name: .long, help: "The variable of .mat files.")
+    var variable: String = "raw_rggb"
+
     func validate() throws {
         guard ColorMapping.Kind(rawValue: method) != nil else {
             throw ValidationError("unknown method '\(method)'; use one of \(ColorMapping.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -58,7 +62,8 @@ struct CalibrateCommand: ParsableCommand {
         let pairs = try ImagePairFolders.pairs(source: source, target: target)
         var sources: [PackedImage] = [], targets: [PackedImage] = []
         for pair in pairs {
-            let s = try ImagePairFolders.loadPacked(pair.source), t = try ImagePairFolders.loadPacked(pair.target)
+            let s = try ImagePairFolders.loadPacked(pair.source, variable: variable)
+            let t = try ImagePairFolders.loadPacked(pair.target, variable: variable)
             guard s.height == t.height && s.width == t.width else {
                 throw CLIError("\(pair.source.lastPathComponent): the source is \(s.height)x\(s.width) packed pixels but the target is \(t.height)x\(t.width)")
             }
@@ -85,7 +90,7 @@ struct CLIError: Error, CustomStringConvertible {
 /// Matching the files of two folders by name, and reading them as packed images.
 enum ImagePairFolders {
     /// File extensions read as image pairs.
-    static let extensions: Set<String> = ["dng"]
+    static let extensions: Set<String> = ["dng", "mat"]
 
     /// The files of `source` with a readable extension, each with the same name in `target`, sorted by name.
     static func pairs(source: String, target: String) throws -> [(source: URL, target: URL)] {
@@ -112,8 +117,11 @@ enum ImagePairFolders {
         }
     }
 
-    /// Reads a raw file as a normalized packed image.
-    static func loadPacked(_ url: URL) throws -> PackedImage {
-        try BayerImage(contentsOf: url).packed()
+    /// Reads a DNG as a normalized packed image, or a packed image from a .mat variable.
+    static func loadPacked(_ url: URL, variable: String) throws -> PackedImage {
+        if url.pathExtension.lowercased() == "mat" {
+            return try PackedImage(contentsOfMAT: url, variable: variable)
+        }
+        return try BayerImage(contentsOf: url).packed()
     }
 }

@@ -10,15 +10,18 @@ struct PreviewCommand: ParsableCommand {
         discussion: "No demosaicing and no white balance: the picture shows the sensor's own colours, as the paper's figures do."
     )
 
-    @Argument(help: "A raw file (DNG, or any format LibRaw reads).")
+    @Argument(help: "A raw file (DNG, or any format LibRaw reads), or a packed .mat file (variable raw_rggb).")
     var file: String
 
     @Option(name: .shortAndLong, help: "The PNG file to write.")
     var output: String
 
     func run() throws {
-        let image = try BayerImage(contentsOf: URL(fileURLWithPath: file))
-        let picture = image.packed().preview()
+        let url = URL(fileURLWithPath: file)
+        let packed = url.pathExtension.lowercased() == "mat"
+            ? try PackedImage(contentsOfMAT: url)
+            : try BayerImage(contentsOf: url).packed()
+        let picture = packed.preview()
         try picture.writePNG(to: URL(fileURLWithPath: output))
         print("\(output): \(picture.width) x \(picture.height) preview of \(file)")
     }

@@ -32,6 +32,12 @@ struct ApplyTests {
         #expect(maxAbsDifference(double.values.map(Double.init), expected) < 1e-7, "\(kind) float64")
         #expect(single.values.allSatisfy { $0 >= 0 && $0 <= 1 })
         #expect(mapping(image) == single)
+        // Into a reused buffer holding garbage: every value is overwritten.
+        var reused = PackedImage(height: 37, width: 61, values: [Float](repeating: .nan, count: 37 * 61 * 4))
+        mapping.apply(to: image, into: &reused)
+        #expect(reused == single)
+        mapping.apply(to: image, into: &reused, precision: .float64)
+        #expect(reused == double)
     }
 
     @Test("linear3x3 writes the mapped G into both greens and sees only their mean")
@@ -91,6 +97,13 @@ struct ApplyTests {
         let expected = Fixture.f32("paper_mapped.f32")
         #expect(maxAbsDifference(m.apply(to: input).values, expected) < 3e-7)
         #expect(maxAbsDifference(m.apply(to: input, precision: .float64).values, expected) == 0)
+    }
+
+    @Test("the mapping_matrix read from the dataset's .mat file by RawIO builds the same mapping")
+    func paperMatrixFromMAT() throws {
+        let values = try MATFile.readMappingMatrix(contentsOf: Fixture.folder.appendingPathComponent("mapping_matrix.mat"))
+        let fromMAT = try ColorMapping(paperMappingMatrix: values)
+        #expect(fromMAT == (try ColorMapping(paperMappingMatrix: Fixture.f64("mapping_matrix.f64"))))
     }
 
     @Test("identity mappings leave images unchanged", arguments: ColorMapping.Kind.allCases)

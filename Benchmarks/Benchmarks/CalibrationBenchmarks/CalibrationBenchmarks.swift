@@ -92,6 +92,18 @@ let benchmarks: @Sendable () -> Void = {
             }
         }
 
+        Benchmark("apply \(kind.rawValue) into a reused image, 3000x4000 packed", configuration: config) { benchmark in
+            let mapping = try ColorMapping.fit(kind, source: fitSource, target: fitTarget, options: FitOptions(sampleBudget: 20_000))
+            var output = PackedImage(height: applyImage.height, width: applyImage.width)
+            mapping.apply(to: applyImage, into: &output)
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                mapping.apply(to: applyImage, into: &output)
+            }
+            benchmark.stopMeasurement()
+            blackHole(output.values[0])
+        }
+
         Benchmark("apply \(kind.rawValue) reference: cblas_sgemm 12M x \(gemmTerms(kind)) x 4", configuration: config) { benchmark in
             let k = gemmTerms(kind), m = applyImage.pixelCount
             let terms = [Float](repeating: 0.5, count: m * k)
