@@ -79,11 +79,11 @@ struct BaseMapping: Sendable {
         }
     }
 
-    /// Applies the mapping to an `[N, 4, H, W]` tensor; with `jacobian`, also returns for each
-    /// input channel `k` the `[N, 4, H, W]` derivative of the four outputs with respect to `x_k`.
-    func apply(_ x: Tensor, jacobian: Bool = false) -> (value: Tensor, jacobian: [Tensor]) {
+    /// Applies the mapping to an `[N, 4, H, W]` tensor; with `jacobian`, also returns the
+    /// `[4, N, 4, H, W]` derivatives: entry `[k, n, c, i, j]` is `d y_c / d x_k` at that pixel.
+    func apply(_ x: Tensor, jacobian: Bool = false) -> (value: Tensor, jacobian: Tensor?) {
         precondition(x.rank == 4 && x.shape[1] == 4, "the base mapping needs [N, 4, H, W], got \(x.shape)")
-        if isIdentity { return (x, []) }
+        if isIdentity { return (x, nil) }
         let n = x.shape[0], plane = x.shape[2] * x.shape[3], count = x.count
         let termCount = exponents.count
         var out = [Float](repeating: 0, count: count)
@@ -126,21 +126,43 @@ struct BaseMapping: Sendable {
             }
         }
         let value = Tensor(shape: x.shape, values: out)
-        guard jacobian else { return (value, []) }
-        return (value, (0..<4).map { k in Tensor(shape: x.shape, values: Array(jac[k * count..<(k + 1) * count])) })
+        guard jacobian else { return (value, nil) }
+        return (value, Tensor(shape: [4] + x.shape, values: jac))
+    }
+
+    /// The vector-Jacobian product: `dx[n, k] = sum_c g[n, c] * J[k, n, c]` per pixel.
+    static func pullback(_ g: Tensor, jacobian: Tensor) -> Tensor {
+        let shape = g.shape, count = g.count
+        let n = shape[0], plane = shape[2] * shape[3]
+        var dx = [Float](repeating: 0, count: count)
+        g.withUnsafeBufferPointer { gb in
+            jacobian.withUnsafeBufferPointer { jb in
+                dx.withUnsafeMutableBufferPointer { db in
+                    let gp = SharedReadPointer(base: gb.baseAddress!), jp = SharedReadPointer(base: jb.baseAddress!)
+                    let dp = SharedPointer(base: db.baseAddress!)
+                    parallelChunks(count: n * plane, grain: 16_384) { range in
+                        for flat in range {
+                            let b = flat / plane, i = flat % plane
+                            let base = b * 4 * plane + i
+                            for k in 0..<4 {
+                                var sum: Float = 0
+                                for c in 0..<4 { sum += gp.base[base + c * plane] * jp.base[k * count + base + c * plane] }
+                                dp.base[base + k * plane] = sum
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Tensor(shape: shape, values: dx)
     }
 
     /// Applies the mapping to a variable, recording the gradient with respect to the input when it needs one.
     func callAsFunction(_ x: Variable) -> Variable {
         if isIdentity { return x }
         guard x.requiresGradient && GradientRecording.isEnabled else { return Variable(apply(x.value).value) }
-        // The value is f(x); the gradient flows through the linearisation sum_k J_k * x_k, whose
-        // value is subtracted again as a constant: y = (f(x) - J x) + J x.
         let (fx, jac) = apply(x.value, jacobian: true)
-        let channels = split(x, sizes: [1, 1, 1, 1], axis: 1)
-        var linear = Variable(jac[0]) * channels[0]
-        for k in 1..<4 { linear = linear + Variable(jac[k]) * channels[k] }
-        let offset = fx - linear.value
-        return linear + Variable(offset)
+        let jacobian = jac!
+        return Variable.differentiable(fx, inputs: [x]) { g in [BaseMapping.pullback(g, jacobian: jacobian)] }
     }
 }

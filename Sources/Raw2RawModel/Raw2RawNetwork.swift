@@ -144,17 +144,57 @@ public final class Raw2RawNetwork: Module {
         }
     }
 
-    /// `y + M y + b` per image, for `[N, 20]` corrections (16 matrix entries row-major, then 4 offsets).
+    /// `y + M y + b` per image, for `[N, 20]` corrections (16 matrix entries row-major, then 4
+    /// offsets) and `[N, 4, H, W]` images; differentiable in both.
     static func applyCorrection(_ correction: Variable, to y: Variable) -> Variable {
-        let n = y.shape[0]
-        let parts = split(correction, sizes: Array(repeating: 1, count: 20), axis: 1).map { $0.reshaped([n, 1, 1, 1]) }
-        let channels = split(y, sizes: [1, 1, 1, 1], axis: 1)
-        var outputs: [Variable] = []
-        for c in 0..<4 {
-            var o = channels[c] + parts[16 + c]
-            for k in 0..<4 { o = o + parts[c * 4 + k] * channels[k] }
-            outputs.append(o)
+        let m = correction.value, x = y.value
+        let n = x.shape[0], plane = x.shape[2] * x.shape[3]
+        precondition(m.shape == [n, 20] && x.rank == 4 && x.shape[1] == 4,
+                     "a correction [N, 20] applies to [N, 4, H, W], got \(m.shape) and \(x.shape)")
+        let coefficients = m.scalars
+        var out = [Float](repeating: 0, count: x.count)
+        x.withUnsafeBufferPointer { xb in
+            for b in 0..<n {
+                let c0 = b * 20, base = b * 4 * plane
+                for c in 0..<4 {
+                    let row = SIMD4(coefficients[c0 + c * 4], coefficients[c0 + c * 4 + 1],
+                                    coefficients[c0 + c * 4 + 2], coefficients[c0 + c * 4 + 3])
+                    let offset = coefficients[c0 + 16 + c]
+                    for i in 0..<plane {
+                        let p = SIMD4(xb[base + i], xb[base + plane + i], xb[base + 2 * plane + i], xb[base + 3 * plane + i])
+                        out[base + c * plane + i] = p[c] + offset + (row * p).sum()
+                    }
+                }
+            }
         }
-        return concatenate(outputs, axis: 1)
+        let needsM = correction.requiresGradient, needsY = y.requiresGradient
+        return Variable.differentiable(Tensor(shape: x.shape, values: out), inputs: [correction, y]) { g in
+            let gs = g.scalars, xs = x.scalars
+            var dm = [Float](repeating: 0, count: n * 20), dy = [Float](repeating: 0, count: needsY ? x.count : 0)
+            for b in 0..<n {
+                let c0 = b * 20, base = b * 4 * plane
+                var sums = [Double](repeating: 0, count: 20)
+                for i in 0..<plane {
+                    let gp = SIMD4(gs[base + i], gs[base + plane + i], gs[base + 2 * plane + i], gs[base + 3 * plane + i])
+                    let xp = SIMD4(xs[base + i], xs[base + plane + i], xs[base + 2 * plane + i], xs[base + 3 * plane + i])
+                    if needsM {
+                        for c in 0..<4 {
+                            for k in 0..<4 { sums[c * 4 + k] += Double(gp[c] * xp[k]) }
+                            sums[16 + c] += Double(gp[c])
+                        }
+                    }
+                    if needsY {
+                        // dy_k = g_k + sum_c M[c, k] g_c
+                        for k in 0..<4 {
+                            var v = gp[k]
+                            for c in 0..<4 { v += coefficients[c0 + c * 4 + k] * gp[c] }
+                            dy[base + k * plane + i] = v
+                        }
+                    }
+                }
+                for j in 0..<20 { dm[c0 + j] = Float(sums[j]) }
+            }
+            return [needsM ? Tensor(shape: [n, 20], values: dm) : nil, needsY ? Tensor(shape: x.shape, values: dy) : nil]
+        }
     }
 }
