@@ -28,6 +28,16 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
+            name: "TensorBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "RawTensor", package: "raw2raw"),
+                "CBLASReference",
+            ],
+            path: "Benchmarks/TensorBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
             name: "CalibrationBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),

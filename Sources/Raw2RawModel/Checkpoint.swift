@@ -1,0 +1,123 @@
+import Calibration
+import Foundation
+import RawTensor
+
+/// The JSON part of a checkpoint (`state.json`): everything but the weights and optimizer moments.
+struct CheckpointState: Codable, Sendable {
+    static let formatTag = "raw2raw.Checkpoint"
+
+    var format: String
+    var version: Int
+    /// Optimizer steps done when the checkpoint was written.
+    var step: Int
+    var configuration: TrainingConfiguration
+    var data: DataFingerprint
+    var baseMappingAToB: ColorMapping?
+    var baseMappingBToA: ColorMapping?
+    var sampler: SamplerState
+    var losses: LossTerms?
+    var validation: ValidationResult?
+    /// Wall-clock training seconds up to this step.
+    var seconds: Double
+}
+
+/// A checkpoint folder on disk, `checkpoints/step-00000250/`:
+/// `state.json`, `weights.safetensors`, `optimizer.safetensors`.
+///
+/// A checkpoint is written into a hidden temporary folder in `checkpoints/` and renamed into
+/// place when all three files are complete, so a folder named `step-*` is always whole: a kill
+/// while writing leaves only a `.tmp-*` folder, which the next write or resume removes.
+enum CheckpointStore {
+    static let folderName = "checkpoints"
+    static let stateFile = "state.json"
+    static let weightsFile = "weights.safetensors"
+    static let optimizerFile = "optimizer.safetensors"
+
+    static func folder(in modelDirectory: URL) -> URL { modelDirectory.appendingPathComponent(folderName, isDirectory: true) }
+
+    static func name(step: Int) -> String { String(format: "step-%08d", step) }
+
+    /// The complete checkpoints of a model folder, newest first.
+    static func list(in modelDirectory: URL) -> [(step: Int, url: URL)] {
+        let dir = folder(in: modelDirectory)
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        return entries.compactMap { name -> (Int, URL)? in
+            guard name.hasPrefix("step-"), let s = Int(name.dropFirst(5)), s >= 0 else { return nil }
+            return (s, dir.appendingPathComponent(name, isDirectory: true))
+        }.sorted { $0.0 > $1.0 }
+    }
+
+    /// Removes temporary folders left by interrupted writes.
+    static func removeLeftovers(in modelDirectory: URL) {
+        let dir = folder(in: modelDirectory)
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        for name in entries where name.hasPrefix(".tmp-") || name.hasPrefix(".old-") {
+            try? FileManager.default.removeItem(at: dir.appendingPathComponent(name))
+        }
+    }
+
+    /// Writes a checkpoint atomically and keeps only the newest `keep`; returns its folder.
+    ///
+    /// `fault`, for tests, is called after each file is written with its name and may throw to
+    /// simulate a crash at that point.
+    static func write(state: CheckpointState, weights: SafeTensors, optimizer: SafeTensors, in modelDirectory: URL,
+                      keep: Int, fault: ((String) throws(TrainingError) -> Void)? = nil) throws(TrainingError) -> URL {
+        let dir = folder(in: modelDirectory)
+        try AtomicFile.makeFolder(dir)
+        removeLeftovers(in: modelDirectory)
+        let final = dir.appendingPathComponent(name(step: state.step), isDirectory: true)
+        let temporary = dir.appendingPathComponent(".tmp-\(name(step: state.step))-\(UUID().uuidString)", isDirectory: true)
+        try AtomicFile.makeFolder(temporary)
+        do {
+            try weights.write(to: temporary.appendingPathComponent(weightsFile))
+        } catch {
+            throw .checkpoint(path: temporary.path, reason: "writing the weights failed: \(error.description)")
+        }
+        try fault?(weightsFile)
+        do {
+            try optimizer.write(to: temporary.appendingPathComponent(optimizerFile))
+        } catch {
+            throw .checkpoint(path: temporary.path, reason: "writing the optimizer state failed: \(error.description)")
+        }
+        try fault?(optimizerFile)
+        try AtomicFile.write(Raw2RawNetwork.encodeJSON(state), to: temporary.appendingPathComponent(stateFile))
+        try fault?(stateFile)
+        if FileManager.default.fileExists(atPath: final.path) {
+            // Replacing a checkpoint of the same step: move the old one aside first.
+            let old = dir.appendingPathComponent(".old-\(name(step: state.step))-\(UUID().uuidString)")
+            try AtomicFile.rename(final, to: old)
+            try AtomicFile.rename(temporary, to: final)
+            try? FileManager.default.removeItem(at: old)
+        } else {
+            try AtomicFile.rename(temporary, to: final)
+        }
+        for stale in list(in: modelDirectory).dropFirst(max(1, keep)) {
+            try? FileManager.default.removeItem(at: stale.url)
+        }
+        return final
+    }
+
+    /// Reads a checkpoint's files.
+    static func read(_ url: URL) throws(TrainingError) -> (state: CheckpointState, weights: SafeTensors, optimizer: SafeTensors) {
+        let stateURL = url.appendingPathComponent(stateFile)
+        let data: Data
+        do { data = try Data(contentsOf: stateURL) } catch {
+            throw .checkpoint(path: stateURL.path, reason: "cannot read the file")
+        }
+        let state: CheckpointState
+        do { state = try JSONDecoder().decode(CheckpointState.self, from: data) } catch {
+            throw .checkpoint(path: stateURL.path, reason: "not a checkpoint state: \(Raw2RawNetwork.describe(error))")
+        }
+        guard state.format == CheckpointState.formatTag, state.version == 1 else {
+            throw .checkpoint(path: stateURL.path, reason: "format \(state.format) version \(state.version) is not \(CheckpointState.formatTag) 1")
+        }
+        let weights: SafeTensors, optimizer: SafeTensors
+        do {
+            weights = try SafeTensors(contentsOf: url.appendingPathComponent(weightsFile))
+            optimizer = try SafeTensors(contentsOf: url.appendingPathComponent(optimizerFile))
+        } catch {
+            throw .checkpoint(path: error.path, reason: error.description)
+        }
+        return (state, weights, optimizer)
+    }
+}

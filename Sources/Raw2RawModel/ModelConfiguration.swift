@@ -1,0 +1,167 @@
+/// How the two-camera network is built.
+///
+/// Two architectures share the paper's structure of one encoder and one decoder per camera
+/// (`E_A, D_A, E_B, D_B`, mapping A to B as `D_B(E_A(x))` with the source encoder's skip features):
+///
+/// - ``Architecture-swift.enum/paper``: the paper's formulation, faithfully: the decoder's output
+///   *is* the mapped image (sigmoid or clamp to [0, 1]).
+/// - ``Architecture-swift.enum/residual`` (the default): the mapping starts where least squares
+///   ends. A global least-squares colour mapping fitted on the anchor pairs (``baseMapping``)
+///   gives `y0`; a global-context branch (a small CNN on a thumbnail of the whole image, global
+///   average pooling, an MLP) predicts a per-image 4x4 + bias correction of `y0`; the U-Net
+///   decoder adds a per-pixel residual. Both learned parts start small and random, never zero.
+///
+/// Every field has a documented default; decoding a JSON object fills missing keys from the
+/// preset named by its `"preset"` key (default `"default"`).
+public struct ModelConfiguration: Codable, Sendable, Equatable {
+    /// The overall formulation.
+    public enum Architecture: String, Codable, Sendable, CaseIterable {
+        /// The paper: the U-Net pair's decoder output is the image.
+        case paper
+        /// A least-squares base mapping plus learned per-image and per-pixel corrections.
+        case residual
+    }
+
+    /// The nonlinearity after each hidden convolution.
+    public enum Activation: String, Codable, Sendable, CaseIterable {
+        /// `max(x, slope * x)` with ``negativeSlope``.
+        case leakyReLU
+        /// `max(x, 0)`.
+        case relu
+    }
+
+    /// How the output is kept in [0, 1].
+    public enum OutputRange: String, Codable, Sendable, CaseIterable {
+        /// A logistic sigmoid on the last layer (the paper's reconstruction, differentiable everywhere).
+        case sigmoid
+        /// No squashing in training; values are clipped to [0, 1] when an image is mapped.
+        case clamp
+    }
+
+    /// The least-squares colour mapping fitted on the anchor pairs that the residual model starts from.
+    public enum BaseMapping: String, Codable, Sendable, CaseIterable {
+        /// No base: identity (the learned parts do all the work).
+        case identity
+        /// A 4x4 matrix on the packed channels.
+        case linear4x4
+        /// A 4x4 matrix plus an offset.
+        case affine
+        /// The 16-term polynomial of the dataset's ground truth.
+        case polynomial16
+        /// Root-polynomial of degree 2 (Finlayson et al. 2015): exposure-invariant.
+        case rootPolynomial2
+    }
+
+    /// The preset these values started from (informational; it chooses the defaults when decoding).
+    public var preset: String
+    /// The formulation. Default `.residual`; the `paper` preset uses `.paper`.
+    public var architecture: Architecture
+    /// Channels of each encoder level, shallowest first; the number of levels is its count.
+    /// Default `[16, 32, 64]`; the `paper` preset uses `[32, 64, 128]`.
+    public var channels: [Int]
+    /// Convolution kernel size of the hidden layers (odd). Default 3.
+    public var kernelSize: Int
+    /// Hidden nonlinearity. Default `.leakyReLU`.
+    public var activation: Activation
+    /// Slope of ``Activation-swift.enum/leakyReLU`` for negative inputs. Default 0.2.
+    public var negativeSlope: Float
+    /// How the output is kept in [0, 1]. Default `.clamp` (`.sigmoid` in the `paper` preset).
+    public var outputRange: OutputRange
+    /// The least-squares base of the residual architecture. Default `.rootPolynomial2`.
+    public var baseMapping: BaseMapping
+    /// Width of the global-context branch (CNN channels and MLP width); 0 switches it off. Default 32.
+    public var contextWidth: Int
+    /// Side of the square thumbnail of the whole image the context branch sees. Default 32.
+    public var thumbnailSize: Int
+    /// Standard deviation of the random initial weights of the last layer of each learned
+    /// correction (per-pixel residual and per-image matrix). Small, never zero: a zero last layer
+    /// gets no gradient under L1 when its input is also near zero. Default 1e-3.
+    public var correctionInitScale: Float
+
+    /// The default: residual on a root-polynomial anchor fit, context branch on, a narrow U-Net.
+    public static let `default` = ModelConfiguration(
+        preset: "default", architecture: .residual, channels: [16, 32, 64], kernelSize: 3,
+        activation: .leakyReLU, negativeSlope: 0.2, outputRange: .clamp, baseMapping: .rootPolynomial2,
+        contextWidth: 32, thumbnailSize: 32, correctionInitScale: 1e-3)
+
+    /// The paper's formulation: a plain U-Net pair, 32-64-128 channels, LeakyReLU, sigmoid output.
+    public static let paper = ModelConfiguration(
+        preset: "paper", architecture: .paper, channels: [32, 64, 128], kernelSize: 3,
+        activation: .leakyReLU, negativeSlope: 0.2, outputRange: .sigmoid, baseMapping: .identity,
+        contextWidth: 0, thumbnailSize: 32, correctionInitScale: 1e-3)
+
+    /// The named presets.
+    public static let presets: [String: ModelConfiguration] = ["default": .default, "paper": .paper]
+
+    /// Creates a configuration from every field.
+    public init(preset: String, architecture: Architecture, channels: [Int], kernelSize: Int,
+                activation: Activation, negativeSlope: Float, outputRange: OutputRange,
+                baseMapping: BaseMapping, contextWidth: Int, thumbnailSize: Int, correctionInitScale: Float) {
+        self.preset = preset
+        self.architecture = architecture
+        self.channels = channels
+        self.kernelSize = kernelSize
+        self.activation = activation
+        self.negativeSlope = negativeSlope
+        self.outputRange = outputRange
+        self.baseMapping = baseMapping
+        self.contextWidth = contextWidth
+        self.thumbnailSize = thumbnailSize
+        self.correctionInitScale = correctionInitScale
+    }
+
+    /// The number of encoder levels.
+    public var levels: Int { channels.count }
+
+    /// The factor every tile and patch side must be a multiple of (one 2x2 pooling per level below the first).
+    public var sizeMultiple: Int { 1 << max(0, levels - 1) }
+
+    /// A list of problems with the values (empty when the configuration is usable).
+    public func problems() -> [String] {
+        var out: [String] = []
+        if channels.isEmpty || channels.count > 6 { out.append("channels must list 1 to 6 levels, got \(channels.count)") }
+        if channels.contains(where: { $0 < 1 || $0 > 1024 }) { out.append("every level needs 1 to 1024 channels, got \(channels)") }
+        if kernelSize < 1 || kernelSize % 2 == 0 || kernelSize > 7 { out.append("kernelSize must be odd, 1 to 7, got \(kernelSize)") }
+        if !(negativeSlope >= 0 && negativeSlope < 1) { out.append("negativeSlope must be in [0, 1), got \(negativeSlope)") }
+        if contextWidth < 0 || contextWidth > 1024 { out.append("contextWidth must be 0 to 1024, got \(contextWidth)") }
+        if thumbnailSize < 8 || thumbnailSize > 256 { out.append("thumbnailSize must be 8 to 256, got \(thumbnailSize)") }
+        if !(correctionInitScale > 0 && correctionInitScale < 1) {
+            out.append("correctionInitScale must be in (0, 1) (never exactly zero), got \(correctionInitScale)")
+        }
+        if architecture == .paper && (baseMapping != .identity || contextWidth != 0) {
+            out.append("the paper architecture has no base mapping and no context branch (baseMapping identity, contextWidth 0)")
+        }
+        return out
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case preset, architecture, channels, kernelSize, activation, negativeSlope, outputRange, baseMapping
+        case contextWidth, thumbnailSize, correctionInitScale
+    }
+
+    /// Decodes a configuration; missing keys take the values of the preset named by `"preset"`.
+    public init(from decoder: any Decoder) throws {
+        try self.init(decoding: decoder, defaultPreset: "default")
+    }
+
+    /// Decodes a configuration whose missing `"preset"` means `defaultPreset`.
+    init(decoding decoder: any Decoder, defaultPreset: String) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let name = try c.decodeIfPresent(String.self, forKey: .preset) ?? defaultPreset
+        guard let base = Self.presets[name] else {
+            throw DecodingError.dataCorruptedError(forKey: .preset, in: c,
+                debugDescription: "unknown model preset '\(name)' (known: \(Self.presets.keys.sorted().joined(separator: ", ")))")
+        }
+        preset = name
+        architecture = try c.decodeIfPresent(Architecture.self, forKey: .architecture) ?? base.architecture
+        channels = try c.decodeIfPresent([Int].self, forKey: .channels) ?? base.channels
+        kernelSize = try c.decodeIfPresent(Int.self, forKey: .kernelSize) ?? base.kernelSize
+        activation = try c.decodeIfPresent(Activation.self, forKey: .activation) ?? base.activation
+        negativeSlope = try c.decodeIfPresent(Float.self, forKey: .negativeSlope) ?? base.negativeSlope
+        outputRange = try c.decodeIfPresent(OutputRange.self, forKey: .outputRange) ?? base.outputRange
+        baseMapping = try c.decodeIfPresent(BaseMapping.self, forKey: .baseMapping) ?? base.baseMapping
+        contextWidth = try c.decodeIfPresent(Int.self, forKey: .contextWidth) ?? base.contextWidth
+        thumbnailSize = try c.decodeIfPresent(Int.self, forKey: .thumbnailSize) ?? base.thumbnailSize
+        correctionInitScale = try c.decodeIfPresent(Float.self, forKey: .correctionInitScale) ?? base.correctionInitScale
+    }
+}

@@ -1,1 +1,0 @@
-// Raw2RawModel module.

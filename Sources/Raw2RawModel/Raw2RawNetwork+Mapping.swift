@@ -1,0 +1,150 @@
+import Foundation
+import RawIO
+import RawTensor
+
+/// How ``Raw2RawNetwork/map(_:from:tiling:)`` cuts an image into tiles.
+///
+/// Each tile's network input is its core (`tileSize` square) plus a halo of context on every
+/// side; neighbouring outputs are blended with linear ramps `blend` pixels wide across each
+/// boundary. The default halo is the network's receptive radius plus the blend width, so the
+/// tiled result equals mapping the whole image at once up to floating-point rounding.
+public struct TilingOptions: Codable, Sendable, Equatable {
+    /// Side of the tile cores in packed pixels (rounded up to the network's pooling multiple). Default 256.
+    public var tileSize: Int
+    /// Context around each core; `nil` (default) uses the receptive radius plus ``blend``.
+    public var halo: Int?
+    /// Half-width of the blending ramps across tile boundaries. Default 8.
+    public var blend: Int
+
+    /// Creates tiling options.
+    public init(tileSize: Int = 256, halo: Int? = nil, blend: Int = 8) {
+        precondition(tileSize > 0 && (halo ?? 0) >= 0 && blend >= 0, "tiling needs a positive tile size and non-negative halo and blend")
+        self.tileSize = tileSize
+        self.halo = halo
+        self.blend = blend
+    }
+
+    /// 256-pixel tiles, automatic halo, 8-pixel blending.
+    public static let `default` = TilingOptions()
+
+    /// One tile covering the whole image (for small images and tests).
+    public static let untiled = TilingOptions(tileSize: 1 << 20, halo: 0, blend: 0)
+}
+
+extension Raw2RawNetwork {
+    /// The halo ``TilingOptions`` resolves to for this network.
+    public func resolvedHalo(_ tiling: TilingOptions) -> Int {
+        tiling.halo ?? (configuration.receptiveRadius + tiling.blend)
+    }
+
+    /// An estimate of the peak bytes of mapping one `height x width` image: the input and output
+    /// images (16 bytes per packed pixel each) plus the activations of the largest tile.
+    ///
+    /// Activations: per tile pixel, the encoder keeps its skip features (`c0 + c1/4 + c2/16 ...`
+    /// floats) while the decoder holds at most about `4 c0` more (upsampled, concatenated and
+    /// convolved features of the top level) plus the convolution's im2col buffer.
+    public func estimatedPeakBytes(height: Int, width: Int, tiling: TilingOptions = .default) -> Int {
+        let plan = TilePlan(height: height, width: width, tileSize: tiling.tileSize, halo: resolvedHalo(tiling),
+                            blend: min(tiling.blend, resolvedHalo(tiling)), multiple: configuration.sizeMultiple)
+        let w = plan.largestWindow
+        let tilePixels = w.height * w.width
+        var skip = 0.0
+        for (l, c) in configuration.channels.enumerated() { skip += Double(c) / Double(1 << (2 * l)) }
+        let c0 = Double(configuration.channels[0])
+        let k2 = Double(configuration.kernelSize * configuration.kernelSize)
+        let perPixel = skip + 4 * c0 + 2 * c0 * k2 + 16
+        return 2 * height * width * 16 + Int(perPixel * 4 * Double(tilePixels))
+    }
+
+    /// Maps a whole packed image from `source`'s raw space to the other camera's, tile by tile.
+    ///
+    /// Memory stays bounded by the input, the output and one tile's activations (see
+    /// ``estimatedPeakBytes(height:width:tiling:)``); the residual architecture's per-image
+    /// correction is computed once from a thumbnail of the whole image and used for every tile.
+    /// The result is clipped to [0, 1].
+    public func map(_ image: PackedImage, from source: CameraSide, tiling: TilingOptions = .default) -> PackedImage {
+        let correction = imageCorrection(image, from: source)
+        let m = configuration.sizeMultiple
+        let halo = resolvedHalo(tiling)
+        let plan = TilePlan(height: image.height, width: image.width, tileSize: tiling.tileSize, halo: halo,
+                            blend: min(tiling.blend, halo, tiling.tileSize / 2), multiple: m)
+        var output = [Float](repeating: 0, count: image.height * image.width * 4)
+        for row in plan.rows {
+            for column in plan.columns {
+                let window = Self.window(of: image, rows: row.windowStart..<row.windowEnd,
+                                         columns: column.windowStart..<column.windowEnd)
+                let mapped = withoutGradient {
+                    map(Variable(window), features: encode(Variable(window), camera: source),
+                        correction: correction.map { Variable($0) }, from: source).value
+                }
+                let wh = row.windowEnd - row.windowStart, ww = column.windowEnd - column.windowStart
+                let plane = wh * ww
+                let rows = plan.usedRange(row), columns = plan.usedRange(column)
+                let rowWeights = rows.map { plan.weight(row, at: $0) }
+                let columnWeights = columns.map { plan.weight(column, at: $0) }
+                mapped.withUnsafeBufferPointer { src in
+                    output.withUnsafeMutableBufferPointer { dst in
+                        for (iy, y) in rows.enumerated() where y < image.height {
+                            let wy = rowWeights[iy]
+                            if wy == 0 { continue }
+                            let sy = y - row.windowStart
+                            for (ix, x) in columns.enumerated() where x < image.width {
+                                let w = wy * columnWeights[ix]
+                                if w == 0 { continue }
+                                let s = sy * ww + (x - column.windowStart)
+                                let o = (y * image.width + x) * 4
+                                for c in 0..<4 { dst[o + c] += w * src[c * plane + s] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for i in output.indices {
+            let v = output[i]
+            output[i] = v.isNaN ? 0 : min(max(v, 0), 1)
+        }
+        return PackedImage(height: image.height, width: image.width, values: output)
+    }
+
+    /// Maps a whole packed image from the camera named `camera` to the other one.
+    /// - Throws: ``TrainingError/unknownCamera(name:available:)``.
+    public func map(_ image: PackedImage, from camera: String, tiling: TilingOptions = .default) throws(TrainingError) -> PackedImage {
+        map(image, from: try side(of: camera), tiling: tiling)
+    }
+
+    /// The `[1, 20]` per-image correction of the residual architecture for a whole image (`nil` without a context branch).
+    func imageCorrection(_ image: PackedImage, from source: CameraSide) -> Tensor? {
+        guard configuration.architecture == .residual, context(from: source) != nil else { return nil }
+        let t = configuration.thumbnailSize
+        let thumb = Tensor(shape: [1, 4, t, t], values: image.thumbnail(size: t))
+        return imageCorrection(thumbnail: thumb, from: source)
+    }
+
+    /// The per-image correction for `[N, 4, t, t]` thumbnails.
+    func imageCorrection(thumbnail: Tensor, from source: CameraSide) -> Tensor? {
+        guard let branch = context(from: source) else { return nil }
+        return withoutGradient { branch(Variable(thumbnail)).value }
+    }
+
+    /// The `[1, 4, h, w]` window of `image` at the given rows and columns, replicating the last
+    /// row and column where the window reaches past the image (the padding to the pooling multiple).
+    static func window(of image: PackedImage, rows: Range<Int>, columns: Range<Int>) -> Tensor {
+        let h = rows.count, w = columns.count, plane = h * w
+        var out = [Float](repeating: 0, count: 4 * plane)
+        image.values.withUnsafeBufferPointer { src in
+            for (iy, y) in rows.enumerated() {
+                let sy = min(y, image.height - 1)
+                for (ix, x) in columns.enumerated() {
+                    let s = (sy * image.width + min(x, image.width - 1)) * 4
+                    let o = iy * w + ix
+                    out[o] = src[s]
+                    out[plane + o] = src[s + 1]
+                    out[2 * plane + o] = src[s + 2]
+                    out[3 * plane + o] = src[s + 3]
+                }
+            }
+        }
+        return Tensor(shape: [1, 4, h, w], values: out)
+    }
+}

@@ -1,0 +1,169 @@
+import ArgumentParser
+import Foundation
+import Raw2RawModel
+import RawIO
+
+/// `raw2raw train`: trains the two-camera network on a dataset in the paper's layout.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train the raw-to-raw network of two cameras on a dataset folder.",
+        discussion: """
+            DIR has the paper's layout: unpaired/<camera>/raw-rggb/, paired/<camera>/anchor-raw-rggb/ and,
+            for validation, paired/<camera>/raw-rggb/ (.mat files holding raw_rggb, or DNG files).
+            Checkpoints go to MODEL_DIR/checkpoints/ and the trained model to MODEL_DIR/model.json and
+            model.safetensors. --resume continues from the newest checkpoint; an interrupted run resumed
+            with the same settings gives exactly the losses of an uninterrupted one.
+            --config reads a JSON TrainingConfiguration; keys it leaves out take the values of its
+            "preset" ("default" or "paper"), e.g. {"preset": "paper", "steps": 5000}.
+            """)
+
+    @Option(name: .long, help: "The dataset folder.")
+    var dataset: String
+
+    @Option(name: .customLong("camera-a"), help: "The first camera's folder name.")
+    var cameraA: String
+
+    @Option(name: .customLong("camera-b"), help: "The second camera's folder name.")
+    var cameraB: String
+
+    @Option(name: [.short, .customLong("output")], help: "The model folder to write.")
+    var output: String
+
+    @Option(name: .long, help: "Training steps (overrides the configuration).")
+    var steps: Int?
+
+    @Option(name: .long, help: "Random seed (overrides the configuration).")
+    var seed: UInt64?
+
+    @Option(name: .long, help: "A preset when no --config is given: default or paper.")
+    var preset: String = "default"
+
+    @Option(name: .long, help: "A JSON training configuration file.")
+    var config: String?
+
+    @Flag(name: .long, help: "Continue from the newest checkpoint in the model folder.")
+    var resume = false
+
+    @Flag(name: .long, help: "Print only warnings, validations and the summary.")
+    var quiet = false
+
+    func validate() throws {
+        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
+        if config == nil && TrainingConfiguration.presets[preset] == nil {
+            throw ValidationError("unknown preset '\(preset)'; use \(TrainingConfiguration.presets.keys.sorted().joined(separator: " or "))")
+        }
+    }
+
+    func run() throws {
+        var configuration: TrainingConfiguration
+        if let config {
+            let url = URL(fileURLWithPath: config)
+            guard let data = FileManager.default.contents(atPath: url.path) else {
+                throw TrainCommandError("\(config): cannot read the configuration file")
+            }
+            do {
+                configuration = try JSONDecoder().decode(TrainingConfiguration.self, from: data)
+            } catch {
+                throw TrainCommandError("\(config): not a training configuration (\(error))")
+            }
+        } else {
+            configuration = TrainingConfiguration.presets[preset]!
+        }
+        if let steps { configuration.steps = steps }
+        if let seed { configuration.seed = seed }
+        let problems = configuration.problems()
+        guard problems.isEmpty else { throw TrainCommandError("invalid configuration: " + problems.joined(separator: "; ")) }
+
+        let layout = try DatasetLayout(root: URL(fileURLWithPath: dataset))
+        let data = try TrainingData(layout: layout, cameraA: cameraA, cameraB: cameraB)
+        for w in data.warnings { printError("warning: \(w)") }
+        print("dataset \(dataset): \(data.unpairedA.count) + \(data.unpairedB.count) unpaired images, "
+              + "\(data.anchors.count) anchor pairs, \(data.validation.map { "\($0.count) validation pairs" } ?? "no validation pairs")")
+
+        let trainer = try Trainer(configuration: configuration, data: data, modelDirectory: URL(fileURLWithPath: output), resume: resume)
+        for note in trainer.notes { print(note) }
+        let network = trainer.network
+        print("model: \(configuration.model.architecture.rawValue) (\(configuration.preset) preset), "
+              + "channels \(configuration.model.channels), \(network.parameterCount) parameters, "
+              + "base \(configuration.model.architecture == .residual ? configuration.model.baseMapping.rawValue : "none"); "
+              + "\(configuration.steps) steps of \(trainer.patchesPerStep) patches of \(configuration.patchSize)x\(configuration.patchSize)")
+
+        let line = ProgressLine(interactive: isatty(STDOUT_FILENO) != 0 && !quiet)
+        let record = try trainer.run { p in
+            if let v = p.validation {
+                line.finish()
+                print(String(format: "step %d: validation PSNR A->B %.2f dB (start %.2f), B->A %.2f dB (start %.2f) on %d pairs",
+                             p.step, v.psnrAToB, v.basePSNRAToB, v.psnrBToA, v.basePSNRBToA, v.pairCount))
+            }
+            guard !quiet else { return }
+            let text = ProgressLine.describe(p)
+            if line.interactive {
+                line.update(text)
+            } else if p.step == 1 || p.step % max(1, p.totalSteps / 20) == 0 || p.step == p.totalSteps || p.checkpoint != nil {
+                print(text)
+            }
+            if let c = p.checkpoint, line.interactive {
+                line.finish()
+                print("checkpoint \(c.lastPathComponent)")
+            }
+        }
+        line.finish()
+        print(String(format: "trained %d steps in %@ -> %@", record.steps, ProgressLine.duration(record.seconds), output))
+        if let v = record.validation {
+            print(String(format: "final validation PSNR: A->B %.2f dB, B->A %.2f dB (%@ alone: %.2f / %.2f dB)",
+                         v.psnrAToB, v.psnrBToA, configuration.model.architecture == .residual ? "base mapping" : "identity",
+                         v.basePSNRAToB, v.basePSNRBToA))
+        }
+    }
+}
+
+/// A terminal line rewritten in place (`\r`) while training runs.
+final class ProgressLine {
+    let interactive: Bool
+    private var length = 0
+
+    init(interactive: Bool) { self.interactive = interactive }
+
+    func update(_ text: String) {
+        let padded = text.count < length ? text + String(repeating: " ", count: length - text.count) : text
+        FileHandle.standardOutput.write(Data(("\r" + padded).utf8))
+        length = text.count
+    }
+
+    func finish() {
+        if interactive && length > 0 { FileHandle.standardOutput.write(Data("\n".utf8)) }
+        length = 0
+    }
+
+    static func describe(_ p: TrainingProgress) -> String {
+        let l = p.losses
+        var terms: [String] = []
+        if l.reconstruction != 0 { terms.append(String(format: "rec %.4f", l.reconstruction)) }
+        if l.alignment != 0 { terms.append(String(format: "align %.4f", l.alignment)) }
+        if l.mapping != 0 { terms.append(String(format: "map %.4f", l.mapping)) }
+        if l.cycle != 0 { terms.append(String(format: "cyc %.4f", l.cycle)) }
+        if l.deviation != 0 { terms.append(String(format: "dev %.4f", l.deviation)) }
+        return String(format: "step %d/%d  loss %.4f (%@)  lr %.2e  %.1f patches/s  elapsed %@  ETA %@",
+                      p.step, p.totalSteps, l.total, terms.joined(separator: ", "), p.learningRate, p.patchesPerSecond,
+                      duration(p.elapsedSeconds), duration(p.remainingSeconds))
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        if s < 60 { return "\(s)s" }
+        if s < 3600 { return "\(s / 60)m\(String(format: "%02d", s % 60))s" }
+        return "\(s / 3600)h\(String(format: "%02d", (s % 3600) / 60))m"
+    }
+}
+
+/// A message for the command line, printed as `Error: <message>`.
+struct TrainCommandError: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
+}
+
+/// Prints to standard error.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}

@@ -1,0 +1,169 @@
+import Calibration
+import Foundation
+import RawIO
+import RawTensor
+import Testing
+@testable import Raw2RawModel
+
+/// A smooth test image whose sides need not be multiples of anything.
+func testImage(height: Int, width: Int, seed: UInt64 = 5) -> PackedImage {
+    var g = SeededGenerator(seed: seed)
+    let phases = (0..<8).map { _ in g.nextUniform() * 6 }
+    var values = [Float](repeating: 0, count: height * width * 4)
+    for y in 0..<height {
+        for x in 0..<width {
+            for c in 0..<4 {
+                let v = 0.45 + 0.25 * Foundation.sin(Float(x) * 0.11 + phases[c]) * Foundation.cos(Float(y) * 0.07 + phases[c + 4])
+                values[(y * width + x) * 4 + c] = v + 0.05 * (g.nextUniform() - 0.5)
+            }
+        }
+    }
+    return PackedImage(height: height, width: width, values: values)
+}
+
+/// A network with non-trivial random corrections (larger last-layer initialisation than training uses).
+func randomNetwork(_ base: ModelConfiguration, seed: UInt64 = 1) throws -> Raw2RawNetwork {
+    var c = base
+    c.correctionInitScale = 0.3
+    let image = testImage(height: 40, width: 40)
+    var shifted = image
+    for i in shifted.values.indices { shifted.values[i] = shifted.values[i] * 0.8 + 0.05 }
+    let ab = try ColorMapping.fit(.rootPolynomial2, source: image, target: shifted)
+    let ba = try ColorMapping.fit(.rootPolynomial2, source: shifted, target: image)
+    return Raw2RawNetwork(configuration: c, cameraA: "A", cameraB: "B",
+                          baseMappings: c.architecture == .residual ? (ab, ba) : nil, seed: seed)
+}
+
+@Suite("Inference")
+struct InferenceTests {
+    static var tinyDefault: ModelConfiguration {
+        var c = ModelConfiguration.default
+        c.channels = [8, 16, 16]
+        c.contextWidth = 8
+        c.thumbnailSize = 16
+        return c
+    }
+
+    static var tinyPaper: ModelConfiguration {
+        var c = ModelConfiguration.paper
+        c.channels = [8, 16, 16]
+        return c
+    }
+
+    @Test("tile weights sum to one everywhere", arguments: [(97, 64, 32, 12, 4), (50, 50, 16, 8, 8), (31, 200, 64, 20, 0)])
+    func partitionOfUnity(height: Int, width: Int, tile: Int, halo: Int, blend: Int) {
+        let plan = TilePlan(height: height, width: width, tileSize: tile, halo: halo, blend: blend, multiple: 4)
+        for spans in [plan.rows, plan.columns] {
+            let length = spans.last!.coreEnd
+            for p in 0..<length {
+                let total = spans.reduce(Float(0)) { $0 + plan.weight($1, at: p) }
+                #expect(total == 1, "position \(p)")
+                for s in spans where plan.weight(s, at: p) > 0 {
+                    #expect(p >= s.windowStart && p < s.windowEnd)
+                }
+            }
+            for s in spans {
+                #expect(s.windowStart % 4 == 0 && s.windowEnd % 4 == 0 && s.coreStart % 4 == 0)
+            }
+        }
+    }
+
+    @Test("tiled mapping equals mapping the whole image at once (max difference below 1e-5)",
+          arguments: [("default", 0), ("paper", 1)])
+    func tiledEqualsUntiled(name: String, index: Int) throws {
+        let network = try randomNetwork(index == 0 ? Self.tinyDefault : Self.tinyPaper)
+        let image = testImage(height: 83, width: 122)   // not multiples of the pooling factor
+        for source in CameraSide.allCases {
+            let whole = network.map(image, from: source, tiling: .untiled)
+            let tiled = network.map(image, from: source, tiling: TilingOptions(tileSize: 32, blend: 6))
+            let diff = zip(whole.values, tiled.values).map { Swift.abs($0 - $1) }.max()!
+            #expect(diff < 1e-5, "\(name) from \(source): max difference \(diff)")
+            // The mapping does something (the corrections are not zero).
+            let change = zip(whole.values, image.values).map { Swift.abs($0 - $1) }.max()!
+            #expect(change > 0.01)
+        }
+        // Too small a halo gives visible differences: the halo matters.
+        let cut = network.map(image, from: .a, tiling: TilingOptions(tileSize: 32, halo: 0, blend: 0))
+        let whole = network.map(image, from: .a, tiling: .untiled)
+        #expect(zip(whole.values, cut.values).map { Swift.abs($0 - $1) }.max()! > 1e-4)
+    }
+
+    @Test("the peak-memory estimate grows with the tile, not with the image beyond its pixels")
+    func peakEstimate() throws {
+        let network = Raw2RawNetwork(configuration: .default, cameraA: "A", cameraB: "B", seed: 0)
+        let small = network.estimatedPeakBytes(height: 1512, width: 2016)
+        let images = 2 * 1512 * 2016 * 16
+        #expect(small > images && small < images + 400_000_000)
+        let bigTiles = network.estimatedPeakBytes(height: 1512, width: 2016, tiling: TilingOptions(tileSize: 1024))
+        #expect(bigTiles > small)
+    }
+
+    @Test("a saved model loads and maps identically; bad model folders give errors naming the file")
+    func saveAndLoad() throws {
+        let network = try randomNetwork(Self.tinyDefault)
+        let folder = SyntheticDataset.modelFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try network.save(to: folder)
+        let loaded = try Raw2RawNetwork(contentsOf: folder)
+        let image = testImage(height: 40, width: 52)
+        #expect(loaded.map(image, from: .b) == network.map(image, from: .b))
+        #expect(loaded.baseMapping(from: .a) == network.baseMapping(from: .a))
+        #expect(try loaded.map(image, from: "A") == network.map(image, from: .a))
+        #expect(throws: TrainingError.unknownCamera(name: "C", available: ["A", "B"])) { try loaded.map(image, from: "C") }
+
+        let weightsURL = folder.appendingPathComponent(Raw2RawNetwork.weightsFileName)
+        let bytes = try Data(contentsOf: weightsURL)
+        try bytes.prefix(100).write(to: weightsURL)
+        do {
+            _ = try Raw2RawNetwork(contentsOf: folder)
+            Issue.record("a truncated weights file loaded")
+        } catch {
+            #expect(error.description.contains(weightsURL.path))
+        }
+        try Data("{}".utf8).write(to: folder.appendingPathComponent(Raw2RawNetwork.descriptionFileName))
+        #expect(throws: TrainingError.self) { try Raw2RawNetwork(contentsOf: folder) }
+        #expect(throws: TrainingError.self) { try Raw2RawNetwork(contentsOf: folder.appendingPathComponent("nothing")) }
+    }
+
+    @Test(".mat files map to .mat files")
+    func matToMat() throws {
+        let network = try randomNetwork(Self.tinyDefault)
+        let folder = SyntheticDataset.modelFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let image = testImage(height: 30, width: 44)
+        let input = folder.appendingPathComponent("shot.mat")
+        try image.writeMAT(to: input)
+        let output = try network.mapFile(input, to: "B", outputFolder: folder.appendingPathComponent("out"))
+        #expect(try PackedImage(contentsOfMAT: output) == network.map(image, from: .a))
+        #expect(throws: TrainingError.self) { try network.mapFile(input, to: "B", outputFolder: folder) }   // would overwrite
+    }
+
+    @Test("DNG files map to DNGs with the target camera's CFA and levels (or the input's)")
+    func dngToDng() throws {
+        let network = try randomNetwork(Self.tinyDefault)
+        let folder = SyntheticDataset.modelFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let packed = testImage(height: 24, width: 32)
+        var meta = RawMetadata(make: "Test", model: "A")
+        meta.iso = 200
+        meta.asShotNeutral = [0.5, 1, 0.7]
+        let raw = packed.mosaic(pattern: .rggb, blackLevels: [528, 528, 528, 528], whiteLevel: 4095, metadata: meta)
+        let input = folder.appendingPathComponent("shot.dng")
+        try raw.writeDNG(to: input)
+        let template = RawTemplate(pattern: .grbg, blackLevels: [0, 0, 0, 0], whiteLevel: 1023,
+                                   metadata: RawMetadata(make: "Test", model: "B"))
+        let output = try network.mapFile(input, to: "B", outputFolder: folder.appendingPathComponent("out"), template: template)
+        let mapped = try BayerImage(contentsOf: output)
+        #expect(mapped.pattern == .grbg && mapped.whiteLevel == 1023 && mapped.blackLevels == [0, 0, 0, 0])
+        #expect(mapped.metadata.model == "B" && mapped.metadata.iso == 200)
+        let expected = network.map(try BayerImage(contentsOf: input).packed(), from: .a)
+        let diff = zip(mapped.packed().values, expected.values).map { Swift.abs($0 - $1) }.max()!
+        #expect(diff <= 0.5 / 1023 + 1e-6)     // only the 10-bit quantisation of the output
+        // Without a template the input's format is kept.
+        let same = try network.mapFile(input, to: "B", outputFolder: folder.appendingPathComponent("same"))
+        let kept = try BayerImage(contentsOf: same)
+        #expect(kept.pattern == .rggb && kept.whiteLevel == 4095 && kept.blackLevels == [528, 528, 528, 528])
+    }
+}
