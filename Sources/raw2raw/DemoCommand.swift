@@ -37,6 +37,7 @@ struct DemoCommand: ParsableCommand {
     }
 
     func run() throws {
+        setvbuf(stdout, nil, _IOLBF, 0)  // progress lines appear at once even through a pipe
         let root = URL(fileURLWithPath: out)
         let datasetURL = root.appendingPathComponent("dataset"), modelURL = root.appendingPathComponent("model")
         let reportURL = root.appendingPathComponent("report")

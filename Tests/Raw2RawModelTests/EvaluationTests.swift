@@ -197,6 +197,16 @@ struct EvaluationTests {
         #expect(lines[1].hasPrefix("B->A: learned does not beat base") && lines[1].contains("-0.50 dB"))
     }
 
+    @Test("the automatic heat-map scale is the 95th percentile rounded up to 1, 2 or 5 times a power of ten")
+    func automaticScale() {
+        let errors = (0..<100).map { Float($0) * 0.001 }  // 95th percentile: 0.095
+        #expect(EvaluationFigure.automaticScale(errors) == 0.1)
+        #expect(abs(EvaluationFigure.automaticScale(errors.map { $0 * 0.3 }) - 0.05) < 1e-7)
+        #expect(abs(EvaluationFigure.automaticScale([0.013]) - 0.02) < 1e-7)
+        #expect(EvaluationFigure.automaticScale([0, 0]) == 0.0001)
+        #expect(EvaluationFigure.color(0) == SIMD3(0, 0, 4) && EvaluationFigure.color(1) == SIMD3(252, 255, 164))
+    }
+
     @Test("strided sampling keeps every n-th pixel and bounds the pixel count")
     func strided() {
         let image = pattern(height: 7, width: 9, phase: 0)

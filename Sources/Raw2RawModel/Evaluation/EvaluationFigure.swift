@@ -5,15 +5,19 @@ public struct EvaluationFigureStyle: Sendable, Codable, Equatable {
     /// The widest a tile may be, in pixels; larger images are sampled with an integer stride.
     public var maxTileWidth: Int
     /// The mean absolute error (over the four packed channels, on [0, 1]) shown at the top of the
-    /// heat map's colour scale; larger errors saturate.
-    public var errorScale: Float
+    /// heat map's colour scale; larger errors saturate. `nil` (the default) picks it per figure:
+    /// the 95th percentile of the per-pixel errors of all predictions, rounded up to 1, 2 or 5
+    /// times a power of ten.
+    public var errorScale: Float?
     /// Pixels between tiles.
     public var gap: Int
 
-    /// Creates a figure style: tiles at most 320 pixels wide, error scale 0.05, 4-pixel gaps.
-    public init(maxTileWidth: Int = 320, errorScale: Float = 0.05, gap: Int = 4) {
+    /// Creates a figure style: tiles at most 320 pixels wide, an automatic error scale, 4-pixel gaps.
+    public init(maxTileWidth: Int = 320, errorScale: Float? = nil, gap: Int = 4) {
         precondition(maxTileWidth > 0, "maxTileWidth must be positive, got \(maxTileWidth)")
-        precondition(errorScale > 0 && errorScale.isFinite, "errorScale must be positive and finite, got \(errorScale)")
+        if let errorScale {
+            precondition(errorScale > 0 && errorScale.isFinite, "errorScale must be positive and finite, got \(errorScale)")
+        }
         precondition(gap >= 0, "gap must be >= 0, got \(gap)")
         self.maxTileWidth = maxTileWidth
         self.errorScale = errorScale
@@ -27,8 +31,8 @@ public struct EvaluationFigureStyle: Sendable, Codable, Equatable {
 /// target, all as ``PackedImage/preview(gain:gamma:)`` pictures. Bottom row: under each
 /// prediction, a heat map of its per-pixel error against the target (the mean absolute error of
 /// the four packed channels, from black through purple, red and orange to pale yellow at
-/// ``EvaluationFigureStyle/errorScale``); under the source and the target, the colour scale
-/// from 0 (left) to ``EvaluationFigureStyle/errorScale`` (right).
+/// ``errorScale``); under the source and the target, the colour scale from 0 (left) to
+/// ``errorScale`` (right).
 public struct EvaluationFigure: Sendable {
     /// The test pair's name.
     public var pair: String
@@ -66,17 +70,19 @@ public struct EvaluationFigure: Sendable {
                 canvas.pixels.replaceSubrange(d..<(d + tile.width * 3), with: tile.pixels[s..<(s + tile.width * 3)])
             }
         }
+        let errors = preds.map { errors($0, tgt) }
+        let scale = style.errorScale ?? automaticScale(errors.flatMap { $0 })
         place(src.preview(), column: 0, row: 0)
         for (k, p) in preds.enumerated() {
             place(p.preview(), column: k + 1, row: 0)
-            place(errorMap(p, tgt, scale: style.errorScale), column: k + 1, row: 1)
+            place(errorMap(errors[k], height: th, width: tw, scale: scale), column: k + 1, row: 1)
         }
         place(tgt.preview(), column: columns - 1, row: 0)
-        let scale = colorScale(height: th, width: tw)
-        place(scale, column: 0, row: 1)
-        place(scale, column: columns - 1, row: 1)
+        let ramp = colorScale(height: th, width: tw)
+        place(ramp, column: 0, row: 1)
+        place(ramp, column: columns - 1, row: 1)
         return EvaluationFigure(pair: pair, direction: direction, columns: ["source"] + methods + ["target"], image: canvas,
-                                errorScale: style.errorScale)
+                                errorScale: scale)
     }
 
     /// The colour-map stops, evenly spaced from 0 to 1 (an inferno-like ramp).
@@ -94,14 +100,32 @@ public struct EvaluationFigure: Sendable {
         return SIMD3(UInt8(c.x.rounded()), UInt8(c.y.rounded()), UInt8(c.z.rounded()))
     }
 
-    /// The heat map of the per-pixel mean absolute error of `prediction` against `target`.
-    static func errorMap(_ prediction: PackedImage, _ target: PackedImage, scale: Float) -> RGBImage8 {
-        var out = RGBImage8(width: target.width, height: target.height,
-                            pixels: [UInt8](repeating: 0, count: target.pixelCount * 3))
-        for p in 0..<target.pixelCount {
+    /// The per-pixel mean absolute error of the four channels of `prediction` against `target`.
+    static func errors(_ prediction: PackedImage, _ target: PackedImage) -> [Float] {
+        (0..<target.pixelCount).map { p in
             var e: Float = 0
             for c in 0..<4 { e += abs(prediction.values[4 * p + c] - target.values[4 * p + c]) }
-            let rgb = color(e / 4 / scale)
+            return e / 4
+        }
+    }
+
+    /// The 95th percentile of `errors` rounded up to 1, 2 or 5 times a power of ten (at least 1e-4).
+    static func automaticScale(_ errors: [Float]) -> Float {
+        let finite = errors.filter(\.isFinite).sorted()
+        guard !finite.isEmpty else { return 0.05 }
+        let q = max(finite[min(finite.count - 1, Int(0.95 * Float(finite.count)))], 1e-4)
+        var power: Float = 1e-4
+        while true {
+            for m: Float in [1, 2, 5] where m * power >= q { return m * power }
+            power *= 10
+        }
+    }
+
+    /// The heat map of per-pixel errors (row-major `height x width`).
+    static func errorMap(_ errors: [Float], height: Int, width: Int, scale: Float) -> RGBImage8 {
+        var out = RGBImage8(width: width, height: height, pixels: [UInt8](repeating: 0, count: errors.count * 3))
+        for p in 0..<errors.count {
+            let rgb = color(errors[p] / scale)
             out.pixels[3 * p] = rgb.x
             out.pixels[3 * p + 1] = rgb.y
             out.pixels[3 * p + 2] = rgb.z

@@ -137,11 +137,11 @@ public struct EvaluationReport: Sendable {
             text += "## Figures\n\n"
             text += "Each figure has two rows. Top, left to right: \(figures[0].columns.joined(separator: ", ")). "
             text += "Bottom: under each method, its per-pixel error against the target (mean absolute error of the four "
-            text += "packed channels; black is 0, pale yellow is the top of the scale, \(figures[0].errorScale)); under the source and the target, "
+            text += "packed channels; black is 0, pale yellow is the top of the scale given per figure); under the source and the target, "
             text += "the colour scale from 0 (left) to the top (right). Pictures: greens averaged, x0.9, gamma 1/1.6, "
             text += "no white balance (the sensors' own colours).\n\n"
             for f in figures {
-                text += "- \(f.pair) (\(f.direction)): ![\(f.pair) \(f.direction)](figures/\(f.fileName))\n"
+                text += "- \(f.pair) (\(f.direction)), error scale 0 to \(f.errorScale): ![\(f.pair) \(f.direction)](figures/\(f.fileName))\n"
             }
         }
         return text
