@@ -49,5 +49,16 @@ let package = Package(
             path: "Benchmarks/CalibrationBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "ModelBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Raw2RawModel", package: "raw2raw"),
+                .product(name: "RawIO", package: "raw2raw"),
+                "CBLASReference",
+            ],
+            path: "Benchmarks/ModelBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

@@ -7,6 +7,10 @@
 /// of neighbouring tiles sum to exactly one. With a halo at least the network's receptive radius
 /// plus the blend width, every output pixel is what mapping the whole image at once gives (up
 /// to floating-point rounding); the ramp hides any remaining seam if a smaller halo is chosen.
+///
+/// Every window has the same size (`tileSize + 2 * halo`, or the whole side when that is
+/// smaller): windows at the image edges are shifted inwards rather than cut, which gives them
+/// more context, and lets every tile reuse the same activation buffers.
 struct TilePlan: Equatable {
     /// One tile along one axis.
     struct Span: Equatable {
@@ -38,10 +42,12 @@ struct TilePlan: Equatable {
         self.blend = blend
         func spans(_ length: Int) -> [Span] {
             var out: [Span] = []
+            let window = min(length, t + 2 * h)
             var start = 0
             while start < length {
                 let end = min(length, start + t)
-                out.append(Span(windowStart: max(0, start - h), windowEnd: min(length, end + h),
+                let windowStart = min(max(0, start - h), length - window)
+                out.append(Span(windowStart: windowStart, windowEnd: windowStart + window,
                                 coreStart: start, coreEnd: end, hasPrevious: start > 0, hasNext: end < length))
                 start = end
             }

@@ -50,7 +50,7 @@ struct InferenceTests {
         return c
     }
 
-    @Test("tile weights sum to one everywhere", arguments: [(97, 64, 32, 12, 4), (50, 50, 16, 8, 8), (31, 200, 64, 20, 0)])
+    @Test("tile weights sum to one everywhere; windows are all the same size and hold enough context", arguments: [(97, 64, 32, 12, 4), (50, 50, 16, 8, 8), (31, 200, 64, 20, 0)])
     func partitionOfUnity(height: Int, width: Int, tile: Int, halo: Int, blend: Int) {
         let plan = TilePlan(height: height, width: width, tileSize: tile, halo: halo, blend: blend, multiple: 4)
         for spans in [plan.rows, plan.columns] {
@@ -62,8 +62,14 @@ struct InferenceTests {
                     #expect(p >= s.windowStart && p < s.windowEnd)
                 }
             }
+            let roundedHalo = (halo + 3) / 4 * 4
+            #expect(Set(spans.map { $0.windowEnd - $0.windowStart }).count == 1)   // one window size
             for s in spans {
                 #expect(s.windowStart % 4 == 0 && s.windowEnd % 4 == 0 && s.coreStart % 4 == 0)
+                // Every used pixel has at least halo - blend of context, or the image edge, on each side.
+                let used = plan.usedRange(s)
+                #expect(s.windowStart == 0 || used.lowerBound - s.windowStart >= roundedHalo - blend)
+                #expect(s.windowEnd == length || s.windowEnd - used.upperBound >= roundedHalo - blend)
             }
         }
     }
