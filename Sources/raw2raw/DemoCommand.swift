@@ -8,7 +8,7 @@ import RawSynthesis
 struct DemoCommand: ParsableCommand {
     /// Training steps of the demo: chosen so the whole demo stays near 5 minutes on 2 cores
     /// in a release build (see the README).
-    static let defaultSteps = 500
+    static let defaultSteps = 400
 
     static let configuration = CommandConfiguration(
         commandName: "demo",
@@ -37,7 +37,6 @@ struct DemoCommand: ParsableCommand {
     }
 
     func run() throws {
-        setvbuf(stdout, nil, _IOLBF, 0)  // progress lines appear at once even through a pipe
         let root = URL(fileURLWithPath: out)
         let datasetURL = root.appendingPathComponent("dataset"), modelURL = root.appendingPathComponent("model")
         let reportURL = root.appendingPathComponent("report")
@@ -46,7 +45,7 @@ struct DemoCommand: ParsableCommand {
         func elapsed() -> String { ProgressLine.duration(Date().timeIntervalSince(start)) }
 
         // 1. Data.
-        print("[1/3] synthesizing the dataset into \(datasetURL.path)")
+        say("[1/3] synthesizing the dataset into \(datasetURL.path)")
         let data = try SpectralData.bundled()
         var a = CameraModel.iPhoneXLike(data)
         a.name = cameraA
@@ -58,10 +57,10 @@ struct DemoCommand: ParsableCommand {
         _ = try SyntheticDatasetGenerator(configuration: synth, data: data).generate(into: datasetURL) { p in
             if p.skipped { kept += 1 } else { written += 1 }
             if p.completed % 40 == 0 || p.completed == p.total {
-                print("  \(p.completed)/\(p.total) files (\(elapsed()))")
+                say("  \(p.completed)/\(p.total) files (\(elapsed()))")
             }
         }
-        print("  \(written) files written, \(kept) kept; 60 unpaired images per camera, 8 anchor pairs, 30 test pairs, 128x96 packed")
+        say("  \(written) files written, \(kept) kept; 60 unpaired images per camera, 8 anchor pairs, 30 test pairs, 128x96 packed")
 
         // 2. Training.
         var training = TrainingConfiguration.default
@@ -69,30 +68,30 @@ struct DemoCommand: ParsableCommand {
         training.seed = seed
         if let done = try? Raw2RawNetwork.readDescription(modelURL), let record = done.training, record.steps == steps,
            done.cameraA == cameraA, done.cameraB == cameraB {
-            print("[2/3] the model in \(modelURL.path) is complete (\(record.steps) steps): not training again")
+            say("[2/3] the model in \(modelURL.path) is complete (\(record.steps) steps): not training again")
         } else {
-            print("[2/3] training the network (default configuration, \(steps) steps) into \(modelURL.path)")
+            say("[2/3] training the network (default configuration, \(steps) steps) into \(modelURL.path)")
             let layout = try DatasetLayout(root: datasetURL)
             let trainingData = try TrainingData(layout: layout, cameraA: cameraA, cameraB: cameraB)
             let trainer = try Trainer(configuration: training, data: trainingData, modelDirectory: modelURL, resume: true)
-            for note in trainer.notes where !note.hasPrefix("no checkpoint to resume") { print("  " + note) }
-            print("  \(trainer.network.parameterCount) parameters, \(trainer.patchesPerStep) patches of "
+            for note in trainer.notes where !note.hasPrefix("no checkpoint to resume") { say("  " + note) }
+            say("  \(trainer.network.parameterCount) parameters, \(trainer.patchesPerStep) patches of "
                   + "\(training.patchSize)x\(training.patchSize) per step")
             let interval = max(1, steps / 15)
             let record = try trainer.run { p in
                 if p.step % interval == 0 || p.step == p.totalSteps || p.step == 1 {
-                    print("  " + ProgressLine.describe(p))
+                    say("  " + ProgressLine.describe(p))
                 }
                 if let v = p.validation {
-                    print(String(format: "  validation PSNR at step %d: A->B %.2f dB, B->A %.2f dB (base mapping alone %.2f / %.2f)",
+                    say(String(format: "  validation PSNR at step %d: A->B %.2f dB, B->A %.2f dB (base mapping alone %.2f / %.2f)",
                                  v.step, v.psnrAToB, v.psnrBToA, v.basePSNRAToB, v.basePSNRBToA))
                 }
             }
-            print("  trained \(record.steps) steps in \(ProgressLine.duration(record.seconds)) (demo time \(elapsed()))")
+            say("  trained \(record.steps) steps in \(ProgressLine.duration(record.seconds)) (demo time \(elapsed()))")
         }
 
         // 3. Evaluation.
-        print("[3/3] evaluating every method on the test pairs, both directions")
+        say("[3/3] evaluating every method on the test pairs, both directions")
         let report = try EvaluationRun(dataset: datasetURL, cameraA: cameraA, cameraB: cameraB, model: modelURL,
                                        figurePairs: 3, quiet: false).run()
         let notes = [
@@ -104,15 +103,20 @@ struct DemoCommand: ParsableCommand {
                 + (seed == 1 ? "" : " --seed \(seed)") + "` in \(elapsed()).",
         ]
         try report.write(to: reportURL, title: "raw2raw demo", notes: notes)
-        print("")
-        print(report.markdownTable())
+        say("")
+        say(report.markdownTable())
         for line in report.comparison(of: "learned", against: ["single-calibration-3x3", "anchor-linear3x3"]) {
-            print(line)
+            say(line)
         }
-        print("")
-        print("dataset: \(datasetURL.path)")
-        print("model:   \(modelURL.path)")
-        print("report:  \(reportURL.appendingPathComponent("report.md").path) (figures in \(reportURL.appendingPathComponent("figures").path))")
-        print("done in \(elapsed())")
+        say("")
+        say("dataset: \(datasetURL.path)")
+        say("model:   \(modelURL.path)")
+        say("report:  \(reportURL.appendingPathComponent("report.md").path) (figures in \(reportURL.appendingPathComponent("figures").path))")
+        say("done in \(elapsed())")
     }
+}
+
+/// Writes a line to standard output at once (unbuffered, so progress shows even through a pipe).
+func say(_ text: String = "") {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
 }

@@ -70,12 +70,12 @@ public struct EvaluationFigure: Sendable {
                 canvas.pixels.replaceSubrange(d..<(d + tile.width * 3), with: tile.pixels[s..<(s + tile.width * 3)])
             }
         }
-        let errors = preds.map { errors($0, tgt) }
-        let scale = style.errorScale ?? automaticScale(errors.flatMap { $0 })
+        let pixelErrors = preds.map { Self.errors($0, tgt) }
+        let scale = style.errorScale ?? automaticScale(pixelErrors.flatMap { $0 })
         place(src.preview(), column: 0, row: 0)
         for (k, p) in preds.enumerated() {
             place(p.preview(), column: k + 1, row: 0)
-            place(errorMap(errors[k], height: th, width: tw, scale: scale), column: k + 1, row: 1)
+            place(errorMap(pixelErrors[k], height: th, width: tw, scale: scale), column: k + 1, row: 1)
         }
         place(tgt.preview(), column: columns - 1, row: 0)
         let ramp = colorScale(height: th, width: tw)
@@ -114,11 +114,14 @@ public struct EvaluationFigure: Sendable {
         let finite = errors.filter(\.isFinite).sorted()
         guard !finite.isEmpty else { return 0.05 }
         let q = max(finite[min(finite.count - 1, Int(0.95 * Float(finite.count)))], 1e-4)
-        var power: Float = 1e-4
-        while true {
-            for m: Float in [1, 2, 5] where m * power >= q { return m * power }
-            power *= 10
+        // Parsed from decimal text so that the scale prints as written (0.1, not 0.099999994).
+        for exponent in -4...6 {
+            for m in [1, 2, 5] {
+                let v = Float("\(m)e\(exponent)")!
+                if v >= q { return v }
+            }
         }
+        return q
     }
 
     /// The heat map of per-pixel errors (row-major `height x width`).
