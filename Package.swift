@@ -37,9 +37,9 @@ let package = Package(
         ),
 
         .testTarget(name: "RawIOTests", dependencies: ["RawIO", "CZlib"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "RawTensorTests", dependencies: ["RawTensor"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "RawIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RawSynthesisTests", dependencies: ["RawSynthesis", "RawIO"]),
+        .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "RawIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RawTensorTests", dependencies: ["RawTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "Raw2RawModelTests", dependencies: ["Raw2RawModel", "RawTensor", "RawIO", "Calibration"]),
     ]
 )

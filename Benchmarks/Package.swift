@@ -28,16 +28,6 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
-            name: "TensorBenchmarks",
-            dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "RawTensor", package: "raw2raw"),
-                "CBLASReference",
-            ],
-            path: "Benchmarks/TensorBenchmarks",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
-        .executableTarget(
             name: "CalibrationBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
@@ -47,6 +37,16 @@ let package = Package(
                 "LAPACKEReference",
             ],
             path: "Benchmarks/CalibrationBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "TensorBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "RawTensor", package: "raw2raw"),
+                "CBLASReference",
+            ],
+            path: "Benchmarks/TensorBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(

@@ -71,7 +71,8 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
     public var baseMapping: BaseMapping
     /// Width of the global-context branch (CNN channels and MLP width); 0 switches it off. Default 32.
     public var contextWidth: Int
-    /// Side of the square thumbnail of the whole image the context branch sees. Default 32.
+    /// Side of the square thumbnail of the whole image the context branch sees (a multiple of 4
+    /// and of ``sizeMultiple``). Default 32.
     public var thumbnailSize: Int
     /// Standard deviation of the random initial weights of the last layer of each learned
     /// correction (per-pixel residual and per-image matrix). Small, never zero: a zero last layer
@@ -124,9 +125,14 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
         if kernelSize < 1 || kernelSize % 2 == 0 || kernelSize > 7 { out.append("kernelSize must be odd, 1 to 7, got \(kernelSize)") }
         if !(negativeSlope >= 0 && negativeSlope < 1) { out.append("negativeSlope must be in [0, 1), got \(negativeSlope)") }
         if contextWidth < 0 || contextWidth > 1024 { out.append("contextWidth must be 0 to 1024, got \(contextWidth)") }
-        if thumbnailSize < 8 || thumbnailSize > 256 { out.append("thumbnailSize must be 8 to 256, got \(thumbnailSize)") }
+        if thumbnailSize < 8 || thumbnailSize > 256 || thumbnailSize % max(4, sizeMultiple) != 0 {
+            out.append("thumbnailSize must be 8 to 256 and a multiple of \(max(4, sizeMultiple)), got \(thumbnailSize)")
+        }
         if !(correctionInitScale > 0 && correctionInitScale < 1) {
             out.append("correctionInitScale must be in (0, 1) (never exactly zero), got \(correctionInitScale)")
+        }
+        if architecture == .residual && outputRange != .clamp {
+            out.append("the residual architecture clamps its output: outputRange must be clamp")
         }
         if architecture == .paper && (baseMapping != .identity || contextWidth != 0) {
             out.append("the paper architecture has no base mapping and no context branch (baseMapping identity, contextWidth 0)")

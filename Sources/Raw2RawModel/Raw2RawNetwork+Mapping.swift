@@ -37,12 +37,15 @@ extension Raw2RawNetwork {
         tiling.halo ?? (configuration.receptiveRadius + tiling.blend)
     }
 
-    /// An estimate of the peak bytes of mapping one `height x width` image: the input and output
-    /// images (16 bytes per packed pixel each) plus the activations of the largest tile.
+    /// An upper bound on the peak bytes of mapping one `height x width` image: the input and
+    /// output images (16 bytes per packed pixel each) plus the activations of one tile.
     ///
     /// Activations: per tile pixel, the encoder keeps its skip features (`c0 + c1/4 + c2/16 ...`
     /// floats) while the decoder holds at most about `4 c0` more (upsampled, concatenated and
-    /// convolved features of the top level) plus the convolution's im2col buffer.
+    /// convolved features of the top level) plus a full im2col buffer. Every tile has the same
+    /// window size, so tiles reuse their buffers. For the default model and tiling this gives
+    /// 284 MB for a 3-megapixel packed image (2016 x 1512); the whole `raw2raw map` process,
+    /// reading and writing the `.mat` file included, measured 254 MB maximum resident memory.
     public func estimatedPeakBytes(height: Int, width: Int, tiling: TilingOptions = .default) -> Int {
         let plan = TilePlan(height: height, width: width, tileSize: tiling.tileSize, halo: resolvedHalo(tiling),
                             blend: min(tiling.blend, resolvedHalo(tiling)), multiple: configuration.sizeMultiple)

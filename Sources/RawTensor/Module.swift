@@ -31,15 +31,18 @@ extension Module {
         for p in parameters { p.zeroGradient() }
     }
 
-    /// The parameter values by name (what ``SafeTensors/write(_:metadata:to:)`` saves).
+    /// The parameter values by name (what ``SafeTensors/write(to:)`` saves).
     public func parameterTensors() -> [String: Tensor] {
         Dictionary(namedParameters().map { ($0.name, $0.parameter.value) }, uniquingKeysWith: { a, _ in a })
     }
 
-    /// Sets parameters from tensors by name (as read by ``SafeTensors/read(contentsOf:)``).
+    /// Sets parameters from tensors by name (as read by ``SafeTensors/init(contentsOf:)``).
     ///
-    /// - Parameter strict: when `true`, every parameter must be present, shapes must match and no
-    ///   unknown name may be left over.
+    /// - Parameters:
+    ///   - tensors: the values by dotted parameter name.
+    ///   - strict: when `true`, every parameter must be present, shapes must match and no
+    ///     unknown name may be left over.
+    ///   - source: where the tensors came from (a file path), named in errors.
     /// - Throws: ``TensorIOError/missingTensor(path:name:)`` or ``TensorIOError/shapeMismatch(path:name:expected:found:)``;
     ///   `path` is `source` (for example the file the tensors came from).
     public func loadParameters(_ tensors: [String: Tensor], strict: Bool = true, source: String = "") throws(TensorIOError) {

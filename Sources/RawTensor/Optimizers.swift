@@ -93,7 +93,7 @@ public struct SGD: Optimizer {
 }
 
 /// Adam (Kingma & Ba), with PyTorch's bias correction and optional L2 weight decay; with
-/// `decoupledWeightDecay` it is AdamW (Loshchilov & Hutter). See also ``AdamW``.
+/// `decoupledWeightDecay` it is AdamW (Loshchilov & Hutter). See also `AdamW(...)`.
 public struct Adam: Optimizer {
     /// First and second moment estimates and the step count.
     public struct State: Sendable, Equatable {

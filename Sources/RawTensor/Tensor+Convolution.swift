@@ -158,10 +158,16 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor?, stride: (Int,
     return out
 }
 
-/// The gradients of ``conv2d(_:weight:bias:stride:padding:)`` with respect to its input, weight and
+/// The gradients of `conv2d(_:weight:bias:stride:padding:)` with respect to its input, weight and
 /// bias, given the gradient of its output (vector-Jacobian product).
 ///
-/// - Parameter computeInputGradient: pass `false` for a first layer whose input needs no gradient.
+/// - Parameters:
+///   - gradOutput: the gradient of the convolution's output, `[N, outC, outH, outW]`.
+///   - input: the convolution's input, `[N, C, H, W]`.
+///   - weight: its weight, `[outC, C, kH, kW]`.
+///   - stride: the stride used in the forward pass.
+///   - padding: the zero padding used in the forward pass.
+///   - computeInputGradient: pass `false` for a first layer whose input needs no gradient.
 public func conv2dBackward(gradOutput: Tensor, input: Tensor, weight: Tensor, stride: Int = 1, padding: Int = 0,
                            computeInputGradient: Bool = true) -> (input: Tensor?, weight: Tensor, bias: Tensor) {
     conv2dBackward(gradOutput: gradOutput, input: input, weight: weight, stride: (stride, stride),

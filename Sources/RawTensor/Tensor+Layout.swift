@@ -131,3 +131,48 @@ extension Tensor {
         return permuted([0, 2, 3, 1]).scalars
     }
 }
+
+extension Tensor {
+    /// The `height x width` window at (`top`, `left`) of the last two axes (e.g. a training patch
+    /// of an `[N, C, H, W]` batch).
+    public func cropped(top: Int, left: Int, height: Int, width: Int) -> Tensor {
+        precondition(rank >= 2, "cropped needs at least two axes, shape is \(shape)")
+        let h = shape[rank - 2], w = shape[rank - 1]
+        precondition(top >= 0 && left >= 0 && height >= 0 && width >= 0 && top + height <= h && left + width <= w,
+                     "crop \(height)x\(width) at (\(top), \(left)) outside \(h)x\(w)")
+        var newShape = shape
+        newShape[rank - 2] = height
+        newShape[rank - 1] = width
+        let out = Tensor(uninitializedShape: newShape)
+        let planes = count / Swift.max(h * w, 1)
+        let p = storage.pointer, o = out.storage.pointer
+        Parallel.forEachChunk(count: planes, grain: Swift.max(1, 16384 / Swift.max(height * width, 1))) { range in
+            for plane in range {
+                for y in 0..<height {
+                    (o + (plane * height + y) * width).update(from: p + plane * h * w + (top + y) * w + left, count: width)
+                }
+            }
+        }
+        withExtendedLifetime(self) {}
+        return out
+    }
+
+    /// The elements in reverse order along `axis` (for example axis 3 of `[N, C, H, W]` mirrors images
+    /// left to right).
+    public func flipped(alongAxis axis: Int) -> Tensor {
+        precondition(axis >= 0 && axis < rank, "flipped: axis \(axis) out of range for shape \(shape)")
+        let outer = shape[..<axis].reduce(1, *), size = shape[axis], inner = shape[(axis + 1)...].reduce(1, *)
+        let out = Tensor(uninitializedShape: shape)
+        let p = storage.pointer, o = out.storage.pointer
+        Parallel.forEachChunk(count: outer, grain: Swift.max(1, 16384 / Swift.max(size * inner, 1))) { range in
+            for a in range {
+                for i in 0..<size {
+                    let src = p + (a * size + i) * inner, dst = o + (a * size + size - 1 - i) * inner
+                    if inner == 1 { dst.pointee = src.pointee } else { dst.update(from: src, count: inner) }
+                }
+            }
+        }
+        withExtendedLifetime(self) {}
+        return out
+    }
+}

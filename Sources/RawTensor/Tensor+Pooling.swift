@@ -32,7 +32,7 @@ public func maxPool2d(_ input: Tensor, size: Int = 2) -> Tensor {
     return out
 }
 
-/// The gradient of ``maxPool2d(_:size:)``: each window's gradient goes to the first element (in
+/// The gradient of `maxPool2d(_:size:)`: each window's gradient goes to the first element (in
 /// row-major order) that equals the window's maximum.
 public func maxPool2dBackward(gradOutput: Tensor, input: Tensor, output: Tensor, size: Int = 2) -> Tensor {
     let (ho, wo) = pooledSize(input.shape, size, "maxPool2dBackward")
@@ -89,7 +89,7 @@ public func averagePool2d(_ input: Tensor, size: Int = 2) -> Tensor {
     return out
 }
 
-/// The gradient of ``averagePool2d(_:size:)``: each window's gradient spread evenly over it.
+/// The gradient of `averagePool2d(_:size:)`: each window's gradient spread evenly over it.
 public func averagePool2dBackward(gradOutput: Tensor, inputShape: [Int], size: Int = 2) -> Tensor {
     let (ho, wo) = pooledSize(inputShape, size, "averagePool2dBackward")
     precondition(gradOutput.shape == [inputShape[0], inputShape[1], ho, wo],

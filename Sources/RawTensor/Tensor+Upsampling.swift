@@ -24,7 +24,7 @@ public func upsampleNearest2d(_ input: Tensor, scale: Int = 2) -> Tensor {
     return out
 }
 
-/// The gradient of ``upsampleNearest2d(_:scale:)``: the sum over each `scale x scale` block.
+/// The gradient of `upsampleNearest2d(_:scale:)`: the sum over each `scale x scale` block.
 public func upsampleNearest2dBackward(gradOutput: Tensor, scale: Int = 2) -> Tensor {
     precondition(gradOutput.rank == 4 && gradOutput.shape[2] % scale == 0 && gradOutput.shape[3] % scale == 0,
                  "upsampleNearest2dBackward: gradOutput \(gradOutput.shape) is not a \(scale)x upsampling")
@@ -89,7 +89,7 @@ public func upsampleBilinear2d(_ input: Tensor, scale: Int = 2) -> Tensor {
     return out
 }
 
-/// The gradient of ``upsampleBilinear2d(_:scale:)`` (the transposed interpolation).
+/// The gradient of `upsampleBilinear2d(_:scale:)` (the transposed interpolation).
 public func upsampleBilinear2dBackward(gradOutput: Tensor, scale: Int = 2) -> Tensor {
     precondition(gradOutput.rank == 4 && gradOutput.shape[2] % scale == 0 && gradOutput.shape[3] % scale == 0,
                  "upsampleBilinear2dBackward: gradOutput \(gradOutput.shape) is not a \(scale)x upsampling")

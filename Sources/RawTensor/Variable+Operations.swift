@@ -201,7 +201,7 @@ public func sum(_ variables: [Variable]) -> Variable {
 
 /// A differentiable mean-reduced loss; gradients flow to both arguments (useful when both sides are
 /// network outputs, as in a feature-alignment loss).
-public func loss(_ function: LossFunction, _ prediction: Variable, _ target: Variable) -> Variable {
+public func pointwiseLoss(_ function: LossFunction, _ prediction: Variable, _ target: Variable) -> Variable {
     let p = prediction.value, t = target.value, gp = prediction.requiresGradient, gt = target.requiresGradient
     let value = Tensor(Float(function.value(p, t)))
     return Variable.operation(value, inputs: [prediction, target]) { g in
@@ -211,10 +211,10 @@ public func loss(_ function: LossFunction, _ prediction: Variable, _ target: Var
 }
 
 /// Differentiable mean absolute error.
-public func l1Loss(_ prediction: Variable, _ target: Variable) -> Variable { loss(.l1, prediction, target) }
+public func l1Loss(_ prediction: Variable, _ target: Variable) -> Variable { pointwiseLoss(.l1, prediction, target) }
 /// Differentiable mean squared error.
-public func mseLoss(_ prediction: Variable, _ target: Variable) -> Variable { loss(.meanSquaredError, prediction, target) }
+public func mseLoss(_ prediction: Variable, _ target: Variable) -> Variable { pointwiseLoss(.meanSquaredError, prediction, target) }
 /// Differentiable Charbonnier loss `mean(sqrt(d^2 + epsilon^2))`.
 public func charbonnierLoss(_ prediction: Variable, _ target: Variable, epsilon: Float = 1e-3) -> Variable {
-    loss(.charbonnier(epsilon: epsilon), prediction, target)
+    pointwiseLoss(.charbonnier(epsilon: epsilon), prediction, target)
 }

@@ -3,8 +3,8 @@
 ///
 /// Leaves are created with ``init(_:requiresGradient:)``: trainable parameters pass
 /// `requiresGradient: true`, inputs and targets keep the default `false`. Every differentiable
-/// operation on variables (``conv2d(_:weight:bias:stride:padding:)-(Variable,_,_,_,_)``, ``+``,
-/// ``l1Loss(_:_:)-(Variable,Variable)``, ...) returns a new variable that remembers its inputs and a
+/// operation on variables (`conv2d(_:weight:bias:stride:padding:activation:)`, `+`,
+/// `l1Loss(_:_:)`, ...) returns a new variable that remembers its inputs and a
 /// pullback closure holding exactly what its backward pass needs. ``backward(seed:retainGraph:)``
 /// then walks the graph in reverse topological order and **adds** each leaf's gradient into its
 /// ``gradient``.
@@ -61,6 +61,25 @@ public final class Variable {
             return Variable(computed: value, inputs: inputs, pullback: pullback)
         }
         return Variable(value)
+    }
+
+    /// A custom differentiable operation: `value` computed from `inputs`, and its vector-Jacobian
+    /// product `pullback`, which maps the gradient of `value` to one gradient (or `nil`) per input,
+    /// each of that input's shape.
+    ///
+    /// Records a graph node when gradients are being recorded and an input requires one; otherwise
+    /// returns a constant. The pullback should capture the tensors it needs (tensors are values, so
+    /// capturing them is cheap and safe).
+    ///
+    /// ```swift
+    /// func square(_ x: Variable) -> Variable {
+    ///     let v = x.value
+    ///     return Variable.differentiable(v * v, inputs: [x]) { g in [2 * v * g] }
+    /// }
+    /// ```
+    public static func differentiable(_ value: Tensor, inputs: [Variable],
+                                      pullback: @escaping (Tensor) -> [Tensor?]) -> Variable {
+        operation(value, inputs: inputs, pullback: pullback)
     }
 
     /// The shape of ``value``.

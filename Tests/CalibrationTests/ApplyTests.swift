@@ -99,6 +99,13 @@ struct ApplyTests {
         #expect(maxAbsDifference(m.apply(to: input, precision: .float64).values, expected) == 0)
     }
 
+    @Test("the mapping_matrix read from the dataset's .mat file by RawIO builds the same mapping")
+    func paperMatrixFromMAT() throws {
+        let values = try MATFile.readMappingMatrix(contentsOf: Fixture.folder.appendingPathComponent("mapping_matrix.mat"))
+        let fromMAT = try ColorMapping(paperMappingMatrix: values)
+        #expect(fromMAT == (try ColorMapping(paperMappingMatrix: Fixture.f64("mapping_matrix.f64"))))
+    }
+
     @Test("identity mappings leave images unchanged", arguments: ColorMapping.Kind.allCases)
     func identity(kind: ColorMapping.Kind) {
         var rng = TestRandom(36)

@@ -71,7 +71,7 @@ struct OperationGradientTests {
         var g = RandomGenerator(seed: 10)
         let p = Tensor.randomNormal([2, 3, 4, 4], using: &g)
         let t = p + GradientCheck.awayFromZero([2, 3, 4, 4], generator: &g)   // no zero differences
-        GradientCheck.check([p, t], step: 1e-3) { loss(function, $0[0], $0[1]) }
+        GradientCheck.check([p, t], step: 1e-3) { pointwiseLoss(function, $0[0], $0[1]) }
     }
 
     @Test("loss values")
@@ -127,6 +127,17 @@ struct OperationGradientTests {
         let y = layer(Variable(a))
         let reference = tanh(matmul(a, layer.weight.value.transposed) + layer.bias!.value)
         #expect(zip(y.value.scalars, reference.scalars).allSatisfy { abs($0 - $1) < 1e-6 })
+    }
+
+    @Test("a custom differentiable operation")
+    func customOperation() {
+        func cube(_ x: Variable) -> Variable {
+            let v = x.value
+            return Variable.differentiable(v * v * v, inputs: [x]) { g in [3 * v * v * g] }
+        }
+        var g = RandomGenerator(seed: 15)
+        GradientCheck.check([Tensor.randomNormal([3, 4], using: &g)], step: 1e-3) { cube($0[0]) + $0[0] }
+        #expect(withoutGradient { cube(Variable(Tensor(2), requiresGradient: true)) }.isLeaf)
     }
 
     @Test("reshape and batch slicing")

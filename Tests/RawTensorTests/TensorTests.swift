@@ -50,6 +50,14 @@ struct TensorTests {
         #expect(t.channelsLastScalars() == hwc)
     }
 
+    @Test("cropping and flipping")
+    func cropFlip() {
+        let t = Tensor.arange(2 * 3 * 4).reshaped([1, 2, 3, 4])
+        #expect(t.cropped(top: 1, left: 1, height: 2, width: 2).scalars == [5, 6, 9, 10, 17, 18, 21, 22])
+        #expect(t.flipped(alongAxis: 3)[0, 1, 2, 0] == 23 && t.flipped(alongAxis: 2)[0, 0, 0, 1] == 9)
+        #expect(t.flipped(alongAxis: 1).flipped(alongAxis: 1) == t)
+    }
+
     @Test("matrix products are bitwise reproducible with several BLAS threads")
     func blasDeterminism() {
         var g = RandomGenerator(seed: 3)

@@ -254,6 +254,7 @@ def main():
     mat = np.fromfile(os.path.join(TESTDATA, "mat/expected/mapping_matrix.mapping_matrix.f64"), dtype="<f8").reshape(16, 4)
     shutil.copyfile(os.path.join(TESTDATA, "mat/expected/mapping_matrix.mapping_matrix.f64"),
                     os.path.join(OUT, "mapping_matrix.f64"))
+    shutil.copyfile(os.path.join(TESTDATA, "mat/mapping_matrix.mat"), os.path.join(OUT, "mapping_matrix.mat"))
     img = np.fromfile(os.path.join(TESTDATA, "mat/expected/raw_rggb_iphonex-like_f32.raw_rggb.f32"), dtype="<f4").reshape(32, 48, 4)
     write_f32(os.path.join(OUT, "paper_input.f32"), img)
     r, gr, gb, b = [img[..., k].astype(np.float64) for k in range(4)]

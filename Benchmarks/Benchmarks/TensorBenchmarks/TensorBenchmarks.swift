@@ -18,8 +18,15 @@ private func seconds() -> Double {
 }
 
 private let gflops = BenchmarkMetric.custom("GFLOP/s", polarity: .prefersLarger, useScalingFactor: false)
-private let configuration = Benchmark.Configuration(metrics: [.wallClock, gflops], warmupIterations: 2,
-                                                    maxDuration: .seconds(4), maxIterations: 50)
+private var configuration: Benchmark.Configuration {
+    .init(metrics: [.wallClock, gflops], warmupIterations: 2, maxDuration: .seconds(4), maxIterations: 50)
+}
+
+/// References run OpenBLAS with its own threads on every core (RawTensor sets it to one thread and
+/// parallelises across calls itself, so the setting is restored before each reference).
+private func useAllCoresInOpenBLAS() {
+    openblas_set_num_threads(Int32(ProcessInfo.processInfo.activeProcessorCount))
+}
 
 /// Times `body` per iteration and records its rate for `flops` floating-point operations.
 private func measureRate(_ benchmark: Benchmark, flops: Double, _ body: () -> Void) {
@@ -116,6 +123,7 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("reference: cblas_sgemm 1024^3", configuration: configuration) { benchmark in
         let a = [Float](repeating: 0.5, count: n * n), b = [Float](repeating: 0.25, count: n * n)
         var c = [Float](repeating: 0, count: n * n)
+        useAllCoresInOpenBLAS()
         measureRate(benchmark, flops: 2 * pow(Double(n), 3)) {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, a, Int32(n), b, Int32(n), 0, &c, Int32(n))
         }
@@ -135,6 +143,7 @@ let benchmarks: @Sendable () -> Void = {
             let m = channels, nn = size * size, k = 9 * channels
             let a = [Float](repeating: 0.5, count: m * k), b = [Float](repeating: 0.25, count: k * nn)
             var c = [Float](repeating: 0, count: m * nn)
+            useAllCoresInOpenBLAS()
             measureRate(benchmark, flops: 3 * forwardFlops) {
                 for _ in 0..<(3 * batch) {
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(nn), Int32(k), 1, a, Int32(k),
