@@ -1,0 +1,188 @@
+import Calibration
+import Foundation
+import RawIO
+
+/// The direction of a mapping between the two cameras of an evaluation.
+public enum EvaluationDirection: String, Sendable, Codable, CaseIterable, CustomStringConvertible {
+    /// From the first camera's raw space to the second's.
+    case aToB = "A->B"
+    /// From the second camera's raw space to the first's.
+    case bToA = "B->A"
+
+    /// The camera whose images are mapped.
+    public var source: CameraSide { self == .aToB ? .a : .b }
+
+    /// The other direction.
+    public var reversed: EvaluationDirection { self == .aToB ? .bToA : .aToB }
+
+    /// `A->B` or `B->A`.
+    public var description: String { rawValue }
+}
+
+/// A named way of mapping a packed image from one camera's raw space to the other's.
+///
+/// The evaluator calls ``map`` with a source image and the direction; the result must have the
+/// source's size. Build methods from colour mappings (``mapping(name:aToB:bToA:)``), from a
+/// trained network (``learned(_:cameraA:cameraB:name:tiling:)``), or from any closure.
+public struct EvaluationMethod {
+    /// The name shown in reports (`identity`, `anchor-linear3x3`, `learned`, ...).
+    public let name: String
+    /// Maps a source image in the given direction.
+    public let map: (PackedImage, EvaluationDirection) throws -> PackedImage
+
+    /// Creates a method from a name and a mapping closure.
+    /// - Parameters:
+    ///   - name: the name shown in reports; must not be empty.
+    ///   - map: maps a source image in a direction; it may throw, which stops the evaluation with
+    ///     ``EvaluationError/methodFailed(method:direction:pair:reason:)``.
+    public init(name: String, map: @escaping (PackedImage, EvaluationDirection) throws -> PackedImage) {
+        precondition(!name.isEmpty, "an evaluation method needs a name")
+        self.name = name
+        self.map = map
+    }
+
+    /// Doing nothing: the source image taken as the prediction of the target.
+    public static var identity: EvaluationMethod { EvaluationMethod(name: "identity") { image, _ in image } }
+
+    /// A pair of fitted colour mappings, one per direction.
+    public static func mapping(name: String, aToB: ColorMapping, bToA: ColorMapping) -> EvaluationMethod {
+        EvaluationMethod(name: name) { image, direction in
+            (direction == .aToB ? aToB : bToA).apply(to: image)
+        }
+    }
+
+    /// A trained network, mapping whole images by tiles.
+    ///
+    /// The evaluation's cameras are matched to the network's by name, so a network trained with
+    /// the cameras the other way round still maps in the right direction.
+    /// - Parameters:
+    ///   - network: the trained two-camera network.
+    ///   - cameraA: the evaluation's first camera; one of the network's cameras.
+    ///   - cameraB: the evaluation's second camera; the network's other camera.
+    ///   - name: the name shown in reports. Default `learned`.
+    ///   - tiling: how whole images are cut into tiles.
+    /// - Throws: ``EvaluationError/model(_:)`` when the cameras are not the network's two cameras.
+    public static func learned(_ network: Raw2RawNetwork, cameraA: String, cameraB: String, name: String = "learned",
+                               tiling: TilingOptions = .default) throws(EvaluationError) -> EvaluationMethod {
+        let sideA: CameraSide, sideB: CameraSide
+        do {
+            sideA = try network.side(of: cameraA)
+            sideB = try network.side(of: cameraB)
+        } catch {
+            throw .model(error)
+        }
+        guard sideA != sideB else {
+            throw .model(.unknownCamera(name: cameraB, available: [network.cameraA, network.cameraB]))
+        }
+        return EvaluationMethod(name: name) { image, direction in
+            network.map(image, from: direction == .aToB ? sideA : sideB, tiling: tiling)
+        }
+    }
+}
+
+/// The least-squares baselines of the paper's comparison, fitted on anchor pairs.
+public enum BaselineMethods {
+    /// The colour mapping kinds fitted on all anchor pairs, in report order.
+    public static let anchorKinds: [ColorMapping.Kind] = [.linear3x3, .linear4x4, .paperPolynomial, .rootPolynomial2]
+
+    /// The name of the single-calibration method.
+    public static let singleCalibrationName = "single-calibration-3x3"
+
+    /// The report name of an anchor baseline, e.g. `anchor-linear3x3`.
+    public static func anchorName(_ kind: ColorMapping.Kind) -> String { "anchor-\(kind.rawValue)" }
+
+    /// Fits the baselines: a single calibration (a ``ColorMapping/Kind/linear3x3`` fitted on the
+    /// first anchor pair by name) and every kind of ``anchorKinds`` fitted on all anchor pairs, each
+    /// in both directions.
+    ///
+    /// Anchor images are read one at a time and reduced to at most `maxPixelsPerPair` pixels by an
+    /// even stride before fitting, so memory stays bounded for large images.
+    /// - Parameters:
+    ///   - anchors: the anchor pairs (first image: camera A).
+    ///   - maxPixelsPerPair: the most pixels of each pair used for fitting. Default 262 144.
+    ///   - options: least-squares options.
+    /// - Returns: the single calibration, then the anchor baselines in ``anchorKinds`` order.
+    /// - Throws: ``EvaluationError/dataset(_:)`` or ``EvaluationError/calibration(method:error:)``.
+    public static func fit(anchors: PackedImagePairSet, maxPixelsPerPair: Int = 1 << 18,
+                           options: FitOptions = FitOptions()) throws(EvaluationError) -> [EvaluationMethod] {
+        precondition(maxPixelsPerPair > 0, "maxPixelsPerPair must be positive, got \(maxPixelsPerPair)")
+        precondition(anchors.count > 0, "the baselines need at least one anchor pair")
+        var sourcesA: [PackedImage] = [], sourcesB: [PackedImage] = []
+        for i in 0..<anchors.count {
+            let pair: (a: PackedImage, b: PackedImage)
+            do { pair = try anchors.pair(at: i) } catch { throw .dataset(error) }
+            sourcesA.append(pair.a.strided(maxPixels: maxPixelsPerPair))
+            sourcesB.append(pair.b.strided(maxPixels: maxPixelsPerPair))
+        }
+        func fitBoth(_ kind: ColorMapping.Kind, _ a: [PackedImage], _ b: [PackedImage], name: String) throws(EvaluationError) -> EvaluationMethod {
+            do {
+                let ab = try ColorMapping.fit(kind, sources: a, targets: b, options: options)
+                let ba = try ColorMapping.fit(kind, sources: b, targets: a, options: options)
+                return .mapping(name: name, aToB: ab, bToA: ba)
+            } catch {
+                throw .calibration(method: name, error: error)
+            }
+        }
+        var methods = [try fitBoth(.linear3x3, [sourcesA[0]], [sourcesB[0]], name: singleCalibrationName)]
+        for kind in anchorKinds {
+            methods.append(try fitBoth(kind, sourcesA, sourcesB, name: anchorName(kind)))
+        }
+        return methods
+    }
+}
+
+extension PackedImage {
+    /// The image sampled with the smallest integer stride (the same in both axes) that leaves at
+    /// most `maxPixels` pixels; the image itself when it is small enough.
+    func strided(maxPixels: Int) -> PackedImage {
+        guard pixelCount > maxPixels else { return self }
+        var stride = 2
+        while ((height + stride - 1) / stride) * ((width + stride - 1) / stride) > maxPixels { stride += 1 }
+        return strided(by: stride)
+    }
+
+    /// Every `stride`-th pixel in both axes, starting at (0, 0).
+    func strided(by stride: Int) -> PackedImage {
+        precondition(stride >= 1, "the stride must be at least 1, got \(stride)")
+        if stride == 1 { return self }
+        let h = (height + stride - 1) / stride, w = (width + stride - 1) / stride
+        var out = [Float](repeating: 0, count: h * w * 4)
+        values.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for y in 0..<h {
+                    for x in 0..<w {
+                        let s = ((y * stride) * width + x * stride) * 4, d = (y * w + x) * 4
+                        for c in 0..<4 { dst[d + c] = src[s + c] }
+                    }
+                }
+            }
+        }
+        return PackedImage(height: h, width: w, values: out)
+    }
+}
+
+extension Evaluator {
+    /// The methods of the paper's comparison on a dataset: ``EvaluationMethod/identity``, the
+    /// baselines of ``BaselineMethods/fit(anchors:maxPixelsPerPair:options:)`` and, when
+    /// `modelDirectory` is given, the trained network saved there (named `learned`).
+    /// - Parameters:
+    ///   - layout: the dataset.
+    ///   - cameraA: the first camera's folder name.
+    ///   - cameraB: the second camera's folder name.
+    ///   - modelDirectory: a folder written by ``Trainer`` (holding `model.json`), or `nil`.
+    ///   - tiling: how the network maps whole images.
+    /// - Throws: ``EvaluationError/dataset(_:)``, ``EvaluationError/calibration(method:error:)`` or
+    ///   ``EvaluationError/model(_:)``.
+    public static func standardMethods(layout: DatasetLayout, cameraA: String, cameraB: String, modelDirectory: URL? = nil,
+                                       tiling: TilingOptions = .default) throws(EvaluationError) -> [EvaluationMethod] {
+        let anchors: PackedImagePairSet
+        do { anchors = try layout.anchorPairs(cameraA: cameraA, cameraB: cameraB) } catch { throw .dataset(error) }
+        var methods = [EvaluationMethod.identity] + (try BaselineMethods.fit(anchors: anchors))
+        if let modelDirectory {
+            let network: Raw2RawNetwork
+            do { network = try Raw2RawNetwork(contentsOf: modelDirectory) } catch { throw .model(error) }
+            methods.append(try .learned(network, cameraA: cameraA, cameraB: cameraB, tiling: tiling))
+        }
+        return methods
+    }
+}

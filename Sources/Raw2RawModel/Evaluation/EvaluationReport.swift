@@ -1,0 +1,160 @@
+import Calibration
+import Foundation
+import RawIO
+
+/// The outcome of an evaluation: one ``EvaluationResult`` per method and direction, and figures.
+///
+/// Render it as a Markdown table (``markdownTable()``), as JSON (``jsonData(includePerImage:)``,
+/// `{"results": [{"method", "direction", "psnr", "mae", "angularErrorMean", "angularErrorMedian", ...}]}`),
+/// or write a report folder (``write(to:title:notes:)``).
+public struct EvaluationReport: Sendable {
+    /// The results, direction by direction, methods in evaluation order.
+    public var results: [EvaluationResult]
+    /// The test pairs' names, in order.
+    public var pairNames: [String]
+    /// The figures of the first few pairs.
+    public var figures: [EvaluationFigure]
+
+    /// Creates a report.
+    public init(results: [EvaluationResult], pairNames: [String], figures: [EvaluationFigure] = []) {
+        self.results = results
+        self.pairNames = pairNames
+        self.figures = figures
+    }
+
+    /// The result of `method` in `direction`, if evaluated.
+    public func result(method: String, direction: EvaluationDirection) -> EvaluationResult? {
+        results.first { $0.method == method && $0.direction == direction }
+    }
+
+    /// A Markdown table of the headline metrics, one row per method and direction; the best mean
+    /// PSNR of each direction is in bold.
+    public func markdownTable() -> String {
+        var lines = [
+            "| Method | Direction | PSNR mean (dB) | PSNR median (dB) | MAE mean | Angular error mean (°) | Angular error median (°) |",
+            "|---|---|---:|---:|---:|---:|---:|",
+        ]
+        var best: [EvaluationDirection: Double] = [:]
+        for r in results where !r.psnr.isNaN { best[r.direction] = max(best[r.direction] ?? -.infinity, r.psnr) }
+        for r in results {
+            let psnr = Self.format(r.psnr, digits: 2)
+            let psnrCell = best[r.direction] == r.psnr ? "**\(psnr)**" : psnr
+            lines.append("| \(r.method) | \(r.direction) | \(psnrCell) | \(Self.format(r.medianOverImages.psnr, digits: 2)) | "
+                         + "\(Self.format(r.mae, digits: 5)) | \(Self.format(r.angularErrorMean, digits: 3)) | "
+                         + "\(Self.format(r.angularErrorMedian, digits: 3)) |")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// How `method` compares in mean PSNR with each of `baselines`, per direction: one sentence each.
+    ///
+    /// Empty when `method` was not evaluated.
+    public func comparison(of method: String, against baselines: [String]) -> [String] {
+        var lines: [String] = []
+        for direction in EvaluationDirection.allCases {
+            guard let m = result(method: method, direction: direction) else { continue }
+            for name in baselines {
+                guard let b = result(method: name, direction: direction) else { continue }
+                let delta = m.psnr - b.psnr
+                let verdict = delta > 0 ? "beats" : (delta == 0 ? "ties with" : "does not beat")
+                lines.append("\(direction): \(method) \(verdict) \(name) in mean PSNR: "
+                             + "\(Self.format(m.psnr, digits: 2)) vs \(Self.format(b.psnr, digits: 2)) dB "
+                             + "(\(delta >= 0 ? "+" : "")\(Self.format(delta, digits: 2)) dB)")
+            }
+        }
+        return lines
+    }
+
+    /// The report as JSON: `{"results": [...]}`, keys sorted, pretty-printed.
+    ///
+    /// Every result carries `method`, `direction` (`"A->B"` or `"B->A"`), `imageCount`, `psnr`,
+    /// `mae`, `angularErrorMean`, `angularErrorMedian` (means over images; `null` when no pixel
+    /// qualifies for the angle), `medianOverImages` and `summary` (Calibration's
+    /// ``MetricSummary``), and with `includePerImage` a `perImage` object keyed by pair name.
+    /// Non-finite numbers (an exact prediction's infinite PSNR) are written as the strings
+    /// `"Infinity"`, `"-Infinity"` and `"NaN"`.
+    public func jsonData(includePerImage: Bool = false) -> Data {
+        struct Document: Encodable { var results: [EvaluationResult] }
+        var rows = results
+        if !includePerImage { for i in rows.indices { rows[i].perImage = nil } }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        // Encoding plain numbers, strings and dictionaries cannot fail.
+        return try! encoder.encode(Document(results: rows))
+    }
+
+    /// Writes `report.md`, `results.json` (with per-image metrics) and the figures
+    /// (`figures/<pair>_A-to-B.png`, ...) into `folder`, creating it if needed. Every file is
+    /// written to a temporary name in its folder and renamed.
+    /// - Parameters:
+    ///   - folder: the report folder.
+    ///   - title: the Markdown title.
+    ///   - notes: paragraphs written after the title (dataset, model, command).
+    /// - Returns: the files written.
+    /// - Throws: ``EvaluationError/writeFailed(path:reason:)``.
+    @discardableResult
+    public func write(to folder: URL, title: String = "raw2raw evaluation", notes: [String] = []) throws(EvaluationError) -> [URL] {
+        let figureFolder = folder.appendingPathComponent("figures", isDirectory: true)
+        do {
+            try FileManager.default.createDirectory(at: figures.isEmpty ? folder : figureFolder, withIntermediateDirectories: true)
+        } catch {
+            throw .writeFailed(path: folder.path, reason: "cannot create the folder: \(error.localizedDescription)")
+        }
+        var written: [URL] = []
+        for f in figures {
+            let url = figureFolder.appendingPathComponent(f.fileName)
+            do { try f.image.writePNG(to: url) } catch { throw .writeFailed(path: url.path, reason: error.description) }
+            written.append(url)
+        }
+        let json = folder.appendingPathComponent("results.json")
+        try Self.writeAtomically(jsonData(includePerImage: true), to: json)
+        written.append(json)
+        let md = folder.appendingPathComponent("report.md")
+        try Self.writeAtomically(Data(markdown(title: title, notes: notes).utf8), to: md)
+        written.append(md)
+        return written
+    }
+
+    /// The Markdown text of `report.md`.
+    public func markdown(title: String = "raw2raw evaluation", notes: [String] = []) -> String {
+        var text = "# \(title)\n\n"
+        for n in notes { text += n + "\n\n" }
+        let methods = results.reduce(into: [String]()) { if !$0.contains($1.method) { $0.append($1.method) } }
+        text += "\(pairNames.count) test pairs; methods: \(methods.joined(separator: ", ")). "
+        text += "PSNR, MAE and angular error on the packed raw (R, Gr, Gb, B in [0, 1]); per image, then mean "
+        text += "(and for PSNR also median) over images. The angular error compares (R, mean of the greens, B) "
+        text += "per pixel, leaving out near-black pixels; \"mean\" and \"median\" are per image, averaged over images.\n\n"
+        text += markdownTable() + "\n"
+        let baselines = [BaselineMethods.singleCalibrationName, BaselineMethods.anchorName(.linear3x3)]
+        if let learned = methods.first(where: { $0 == "learned" }) {
+            text += "## The paper's central claim\n\n"
+            text += "The learned model should beat the single calibration and the anchor linear 3x3 in mean PSNR in both directions.\n\n"
+            for line in comparison(of: learned, against: baselines) { text += "- " + line + "\n" }
+            text += "\n"
+        }
+        if !figures.isEmpty {
+            text += "## Figures\n\n"
+            text += "Each figure has two rows. Top, left to right: \(figures[0].columns.joined(separator: ", ")). "
+            text += "Bottom: under each method, its per-pixel error against the target (mean absolute error of the four "
+            text += "packed channels; black is 0, pale yellow is the top of the scale given per figure); under the source and the target, "
+            text += "the colour scale from 0 (left) to the top (right). Pictures: greens averaged, x0.9, gamma 1/1.6, "
+            text += "no white balance (the sensors' own colours).\n\n"
+            for f in figures {
+                text += "- \(f.pair) (\(f.direction)), error scale 0 to \(f.errorScale): ![\(f.pair) \(f.direction)](figures/\(f.fileName))\n"
+            }
+        }
+        return text
+    }
+
+    static func format(_ v: Double?, digits: Int) -> String {
+        guard let v else { return "n/a" }
+        if v.isNaN { return "NaN" }
+        if v.isInfinite { return v > 0 ? "inf" : "-inf" }
+        return String(format: "%.\(digits)f", v)
+    }
+
+    static func writeAtomically(_ data: Data, to url: URL) throws(EvaluationError) {
+        do { try AtomicFile.write(data, to: url) } catch { throw .writeFailed(path: url.path, reason: error.description) }
+    }
+}

@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import Raw2RawModel
+import RawIO
+
+/// `raw2raw evaluate`: compares every mapping method on a dataset's test pairs, both directions.
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Compare identity, single calibration, the anchor least-squares fits and a trained model on the test pairs.",
+        discussion: """
+            DIR has the paper's layout: paired/<camera>/anchor-raw-rggb/ (the baselines are fitted there) and \
+            paired/<camera>/raw-rggb/ (the test pairs). Methods: identity; single-calibration-3x3 (a 3x3 on the \
+            first anchor pair by name); anchor-linear3x3, anchor-linear4x4, anchor-poly16, anchor-rootpoly2 (fitted \
+            on all anchor pairs); and 'learned' with --model. Metrics per image (PSNR, MAE, mean and median angular \
+            error), then mean over images. Prints a Markdown table, or JSON with --json; --out writes report.md, \
+            results.json and figures. Progress goes to standard error.
+            """)
+
+    @Option(name: .long, help: "The dataset folder.")
+    var dataset: String
+
+    @Option(name: .customLong("camera-a"), help: "The first camera's folder name.")
+    var cameraA: String
+
+    @Option(name: .customLong("camera-b"), help: "The second camera's folder name.")
+    var cameraB: String
+
+    @Option(name: .long, help: "A trained model folder (from raw2raw train) to evaluate as 'learned'.")
+    var model: String?
+
+    @Flag(name: .long, help: "Print the results as JSON instead of a Markdown table.")
+    var json = false
+
+    @Option(name: .long, help: "A folder for report.md, results.json and figures.")
+    var out: String?
+
+    @Option(name: .long, help: "How many test pairs get a figure (with --out).")
+    var figures = 3
+
+    @Flag(name: .long, help: "No progress output.")
+    var quiet = false
+
+    func validate() throws {
+        guard cameraA != cameraB else { throw ValidationError("--camera-a and --camera-b must differ") }
+        guard figures >= 0 else { throw ValidationError("--figures must be >= 0") }
+    }
+
+    func run() throws {
+        let report = try EvaluationRun(dataset: URL(fileURLWithPath: dataset), cameraA: cameraA, cameraB: cameraB,
+                                       model: model.map { URL(fileURLWithPath: $0) },
+                                       figurePairs: out == nil ? 0 : figures, quiet: quiet).run()
+        if json {
+            FileHandle.standardOutput.write(report.jsonData())
+            print("")
+        } else {
+            print(report.markdownTable(), terminator: "")
+        }
+        if let out {
+            let url = URL(fileURLWithPath: out)
+            let notes = ["Dataset `\(dataset)`, cameras A = `\(cameraA)`, B = `\(cameraB)`"
+                         + (model.map { ", model `\($0)`" } ?? "") + ".",
+                         "Made by `raw2raw evaluate --dataset \(dataset) --camera-a \(cameraA) --camera-b \(cameraB)"
+                         + (model.map { " --model \($0)" } ?? "") + " --out \(out)`."]
+            try report.write(to: url, notes: notes)
+            if !quiet { printError("report: \(url.appendingPathComponent("report.md").path)") }
+        }
+    }
+}
+
+/// The shared work of `evaluate` and `demo`: open the dataset, build the methods, evaluate.
+struct EvaluationRun {
+    var dataset: URL
+    var cameraA: String
+    var cameraB: String
+    var model: URL?
+    var figurePairs: Int
+    var quiet: Bool
+
+    func run() throws -> EvaluationReport {
+        let layout = try DatasetLayout(root: dataset)
+        let tests = try layout.testPairs(cameraA: cameraA, cameraB: cameraB)
+        for w in tests.warnings { printError("warning: \(w)") }
+        if !quiet { printError("fitting the baselines on the anchor pairs...") }
+        let methods = try Evaluator.standardMethods(layout: layout, cameraA: cameraA, cameraB: cameraB, modelDirectory: model)
+        if !quiet {
+            printError("evaluating \(methods.map(\.name).joined(separator: ", ")) on \(tests.count) test pairs, both directions")
+        }
+        let quiet = self.quiet
+        let start = Date()
+        return try Evaluator(methods: methods, figurePairs: figurePairs).evaluate(tests) { p in
+            guard !quiet else { return }
+            if p.completedPairs == p.totalPairs || p.completedPairs % max(1, p.totalPairs / 10) == 0 {
+                printError(String(format: "  %d/%d test pairs (%.1f s)", p.completedPairs, p.totalPairs, Date().timeIntervalSince(start)))
+            }
+        }
+    }
+}
+
