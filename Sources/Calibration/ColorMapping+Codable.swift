@@ -1,4 +1,5 @@
 import Foundation
+import RawIO
 
 /// A mapping is stored as a self-describing JSON object:
 ///
@@ -121,17 +122,11 @@ extension ColorMapping: Codable {
     /// Writes the mapping as JSON, through a temporary file in the same folder renamed into place.
     /// - Throws: ``CalibrationError/writeFailed(path:reason:)``.
     public func write(to url: URL) throws(CalibrationError) {
-        let folder = url.deletingLastPathComponent()
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UInt32.random(in: 0...UInt32.max)).tmp")
+        let data = jsonData()
         do {
-            try jsonData().write(to: temporary)
-            // rename(2) replaces the destination atomically.
-            guard rename(temporary.path, url.path) == 0 else {
-                throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: String(cString: strerror(errno))])
-            }
+            try AtomicFileWriter.write(data, to: url)
         } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw .writeFailed(path: url.path, reason: error.localizedDescription)
+            throw .writeFailed(path: url.path, reason: error.description)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import RawIO
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -6,28 +7,15 @@ import Darwin
 #endif
 
 /// Atomic file and folder replacement: everything goes to a temporary name in the destination's
-/// folder, is flushed to disk, then renamed (POSIX `rename`, atomic within one file system).
+/// folder, then is renamed (POSIX `rename`, atomic within one file system).
 enum AtomicFile {
-    /// Writes `data` to `url` through a flushed temporary file and `rename(2)`.
+    /// Writes `data` to `url` through RawIO's ``AtomicFileWriter`` (temporary file + `rename(2)`).
     static func write(_ data: Data, to url: URL) throws(TrainingError) {
-        let folder = url.deletingLastPathComponent()
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
         do {
-            guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-                throw TrainingError.modelFile(path: url.path, reason: "cannot create a file in \(folder.path)")
-            }
-            let handle = try FileHandle(forWritingTo: temporary)
-            defer { try? handle.close() }
-            try handle.write(contentsOf: data)
-            try handle.synchronize()
-        } catch let e as TrainingError {
-            try? FileManager.default.removeItem(at: temporary)
-            throw e
+            try AtomicFileWriter.write(data, to: url)
         } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw .modelFile(path: url.path, reason: "writing failed: \(error.localizedDescription)")
+            throw .modelFile(path: url.path, reason: error.description)
         }
-        try rename(temporary, to: url)
     }
 
     /// Renames `source` over `destination` (files, or a folder onto a name that does not exist).
