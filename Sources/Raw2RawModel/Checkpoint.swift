@@ -14,6 +14,12 @@ struct CheckpointState: Codable, Sendable {
     var data: DataFingerprint
     var baseMappingAToB: ColorMapping?
     var baseMappingBToA: ColorMapping?
+    /// Per anchor pair, its target's exposure gain A to B and B to A (``ModelConfiguration/alignsAnchorExposure``).
+    var anchorGainsAToB: [Double]?
+    var anchorGainsBToA: [Double]?
+    /// The target-exposure models (``ModelConfiguration/predictsTargetExposure``).
+    var exposureAToB: TargetExposure?
+    var exposureBToA: TargetExposure?
     var sampler: SamplerState
     var losses: LossTerms?
     var validation: ValidationResult?

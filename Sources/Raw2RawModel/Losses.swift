@@ -54,8 +54,26 @@ extension Raw2RawNetwork {
         }
     }
 
+    /// Divides each anchor patch `[N, 4, p, p]` by the exposure gain of the pair it was cut from.
+    static func exposureAligned(_ patches: Tensor, indices: [Int], gains: [Float]) -> Tensor {
+        let n = patches.shape[0]
+        precondition(indices.count == n, "one anchor index per patch, got \(indices.count) for \(n)")
+        let per = patches.count / max(n, 1)
+        var values = patches.scalars
+        for b in 0..<n {
+            let inverse = 1 / gains[indices[b]]
+            for i in b * per..<(b + 1) * per { values[i] *= inverse }
+        }
+        return Tensor(shape: patches.shape, values: values)
+    }
+
     /// The loss terms of one batch and the weighted total to back-propagate.
-    func losses(_ batch: TrainingBatch, weights w: LossWeights, kind: LossKind) -> (total: Variable, terms: LossTerms) {
+    ///
+    /// - Parameter anchorGains: per anchor pair, the exposure gains of its target in each
+    ///   direction (see ``ModelConfiguration/alignsAnchorExposure``); the mapping loss compares
+    ///   with the targets divided by them. `nil`: targets as captured.
+    func losses(_ batch: TrainingBatch, weights w: LossWeights, kind: LossKind,
+                anchorGains: (aToB: [Float], bToA: [Float])? = nil) -> (total: Variable, terms: LossTerms) {
         var terms = LossTerms()
         var weighted: [Variable] = []
         let usesContext = configuration.architecture == .residual && configuration.contextWidth > 0
@@ -109,8 +127,13 @@ extension Raw2RawNetwork {
             if w.mapping > 0 {
                 let ca = usesContext ? correction(thumbnails: Variable(batch.anchorAThumbnails), from: .a) : nil
                 let cb = usesContext ? correction(thumbnails: Variable(batch.anchorBThumbnails), from: .b) : nil
-                let l = Self.distance(kind, map(pa, features: fa, correction: ca, from: .a), pb)
-                    + Self.distance(kind, map(pb, features: fb, correction: cb, from: .b), pa)
+                var targetB = pb, targetA = pa
+                if let g = anchorGains {
+                    targetB = Variable(Self.exposureAligned(pb.value, indices: batch.anchorIndices, gains: g.aToB))
+                    targetA = Variable(Self.exposureAligned(pa.value, indices: batch.anchorIndices, gains: g.bToA))
+                }
+                let l = Self.distance(kind, map(pa, features: fa, correction: ca, from: .a), targetB)
+                    + Self.distance(kind, map(pb, features: fb, correction: cb, from: .b), targetA)
                 terms.mapping = l.value.item
                 weighted.append(w.mapping * l)
             }

@@ -50,6 +50,12 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
         case polynomial16
         /// Root-polynomial of degree 2 (Finlayson et al. 2015): exposure-invariant.
         case rootPolynomial2
+        /// Root-polynomial of degree 3: exposure-invariant, more terms.
+        case rootPolynomial3
+        /// Per direction, whichever of linear 4x4, root-polynomial 2 and root-polynomial 3 has the
+        /// lowest mean angular error on the anchor pairs in leave-one-pair-out cross-validation
+        /// (root-polynomial 2 with fewer than 3 pairs).
+        case crossValidated
     }
 
     /// The preset these values started from (informational; it chooses the defaults when decoding).
@@ -67,7 +73,7 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
     public var negativeSlope: Float
     /// How the output is kept in [0, 1]. Default `.clamp` (`.sigmoid` in the `paper` preset).
     public var outputRange: OutputRange
-    /// The least-squares base of the residual architecture. Default `.rootPolynomial2`.
+    /// The least-squares base of the residual architecture. Default `.crossValidated`.
     public var baseMapping: BaseMapping
     /// Width of the global-context branch (CNN channels and MLP width); 0 switches it off. Default 32.
     public var contextWidth: Int
@@ -78,18 +84,34 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
     /// correction (per-pixel residual and per-image matrix). Small, never zero: a zero last layer
     /// gets no gradient under L1 when its input is also near zero. Default 1e-3.
     public var correctionInitScale: Float
+    /// Whether the base mapping is fitted with one free brightness gain per anchor pair
+    /// (``Calibration/ColorMapping/fitAligningExposure(_:sources:targets:weights:options:maximumIterations:)``)
+    /// and the anchor targets of the mapping loss are divided by those gains, so that neither the
+    /// fit nor the learned corrections chase the exposure differences of independently exposed
+    /// captures. Residual architecture only. Default `true`; `false` in the `paper` preset.
+    public var alignsAnchorExposure: Bool
+    /// Whether mapped images are re-exposed like the target camera's own images (a
+    /// ``TargetExposure`` fitted per direction on the unpaired images and the anchors). Residual
+    /// architecture only. Default `true`; `false` in the `paper` preset.
+    public var predictsTargetExposure: Bool
+    /// Whether the residual architecture adds the U-Net decoder's per-pixel residual (`false`
+    /// leaves the base mapping and the per-image correction, e.g. to measure what the U-Net
+    /// adds). Default `true`.
+    public var pixelResidual: Bool
 
     /// The default: residual on a root-polynomial anchor fit, context branch on, a narrow U-Net.
     public static let `default` = ModelConfiguration(
         preset: "default", architecture: .residual, channels: [16, 32, 64], kernelSize: 3,
-        activation: .leakyReLU, negativeSlope: 0.2, outputRange: .clamp, baseMapping: .rootPolynomial2,
-        contextWidth: 32, thumbnailSize: 32, correctionInitScale: 1e-3)
+        activation: .leakyReLU, negativeSlope: 0.2, outputRange: .clamp, baseMapping: .crossValidated,
+        contextWidth: 32, thumbnailSize: 32, correctionInitScale: 1e-3,
+        alignsAnchorExposure: true, predictsTargetExposure: true)
 
     /// The paper's formulation: a plain U-Net pair, 32-64-128 channels, LeakyReLU, sigmoid output.
     public static let paper = ModelConfiguration(
         preset: "paper", architecture: .paper, channels: [32, 64, 128], kernelSize: 3,
         activation: .leakyReLU, negativeSlope: 0.2, outputRange: .sigmoid, baseMapping: .identity,
-        contextWidth: 0, thumbnailSize: 32, correctionInitScale: 1e-3)
+        contextWidth: 0, thumbnailSize: 32, correctionInitScale: 1e-3,
+        alignsAnchorExposure: false, predictsTargetExposure: false)
 
     /// The named presets.
     public static let presets: [String: ModelConfiguration] = ["default": .default, "paper": .paper]
@@ -97,7 +119,8 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
     /// Creates a configuration from every field.
     public init(preset: String, architecture: Architecture, channels: [Int], kernelSize: Int,
                 activation: Activation, negativeSlope: Float, outputRange: OutputRange,
-                baseMapping: BaseMapping, contextWidth: Int, thumbnailSize: Int, correctionInitScale: Float) {
+                baseMapping: BaseMapping, contextWidth: Int, thumbnailSize: Int, correctionInitScale: Float,
+                alignsAnchorExposure: Bool = false, predictsTargetExposure: Bool = false, pixelResidual: Bool = true) {
         self.preset = preset
         self.architecture = architecture
         self.channels = channels
@@ -109,6 +132,16 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
         self.contextWidth = contextWidth
         self.thumbnailSize = thumbnailSize
         self.correctionInitScale = correctionInitScale
+        self.alignsAnchorExposure = alignsAnchorExposure
+        self.predictsTargetExposure = predictsTargetExposure
+        self.pixelResidual = pixelResidual
+    }
+
+    /// Whether training changes the mapping: the paper's network, or a residual model with a
+    /// per-pixel residual or a context branch (without both, it is its least-squares base and
+    /// exposure model only, made by a run of 0 steps).
+    public var hasLearnedMapping: Bool {
+        architecture == .paper || pixelResidual || contextWidth > 0
     }
 
     /// The number of encoder levels.
@@ -137,12 +170,25 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
         if architecture == .paper && (baseMapping != .identity || contextWidth != 0) {
             out.append("the paper architecture has no base mapping and no context branch (baseMapping identity, contextWidth 0)")
         }
+        if architecture == .paper && (alignsAnchorExposure || predictsTargetExposure) {
+            out.append("the paper architecture has no exposure model (alignsAnchorExposure and predictsTargetExposure false)")
+        }
+        if architecture == .paper && !pixelResidual {
+            out.append("the paper architecture's decoder output is the image: pixelResidual must be true")
+        }
+        if !hasLearnedMapping && baseMapping == .identity {
+            out.append("a residual model without pixel residual, context branch and base mapping maps nothing")
+        }
+        if alignsAnchorExposure && baseMapping == .identity {
+            out.append("alignsAnchorExposure needs a fitted base mapping, not identity")
+        }
         return out
     }
 
     private enum CodingKeys: String, CodingKey {
         case preset, architecture, channels, kernelSize, activation, negativeSlope, outputRange, baseMapping
-        case contextWidth, thumbnailSize, correctionInitScale
+        case contextWidth, thumbnailSize, correctionInitScale, alignsAnchorExposure, predictsTargetExposure
+        case pixelResidual
     }
 
     /// Decodes a configuration; missing keys take the values of the preset named by `"preset"`.
@@ -169,5 +215,8 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
         contextWidth = try c.decodeIfPresent(Int.self, forKey: .contextWidth) ?? base.contextWidth
         thumbnailSize = try c.decodeIfPresent(Int.self, forKey: .thumbnailSize) ?? base.thumbnailSize
         correctionInitScale = try c.decodeIfPresent(Float.self, forKey: .correctionInitScale) ?? base.correctionInitScale
+        alignsAnchorExposure = try c.decodeIfPresent(Bool.self, forKey: .alignsAnchorExposure) ?? base.alignsAnchorExposure
+        predictsTargetExposure = try c.decodeIfPresent(Bool.self, forKey: .predictsTargetExposure) ?? base.predictsTargetExposure
+        pixelResidual = try c.decodeIfPresent(Bool.self, forKey: .pixelResidual) ?? base.pixelResidual
     }
 }

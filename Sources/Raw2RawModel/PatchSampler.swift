@@ -12,6 +12,8 @@ struct TrainingBatch {
     var anchorAThumbnails: Tensor
     var anchorB: Tensor
     var anchorBThumbnails: Tensor
+    /// The anchor pair each anchor patch was cut from.
+    var anchorIndices: [Int] = []
 }
 
 /// The part of the sampler that a checkpoint saves: with it, a resumed run draws the same patches.
@@ -189,8 +191,10 @@ final class PatchSampler {
 
         var pa = [Float](repeating: 0, count: anchorCount * patchCount), pb = pa
         var ta = [Float](repeating: 0, count: anchorCount * thumbCount), tb = ta
+        var indices: [Int] = []
         for n in 0..<anchorCount {
             let index = state.residentAnchors[g.nextInt(below: state.residentAnchors.count)]
+            indices.append(index)
             let l = try anchor(index)
             let d = draw(l.a.image)
             pa.withUnsafeMutableBufferPointer { buf in
@@ -208,6 +212,7 @@ final class PatchSampler {
             anchorA: Tensor(shape: [anchorCount, 4, p, p], values: pa),
             anchorAThumbnails: Tensor(shape: [anchorCount, 4, t, t], values: ta),
             anchorB: Tensor(shape: [anchorCount, 4, p, p], values: pb),
-            anchorBThumbnails: Tensor(shape: [anchorCount, 4, t, t], values: tb))
+            anchorBThumbnails: Tensor(shape: [anchorCount, 4, t, t], values: tb),
+            anchorIndices: indices)
     }
 }

@@ -18,6 +18,10 @@ public struct ModelDescription: Codable, Sendable, Equatable {
     public var baseMappingAToB: ColorMapping?
     /// The base mapping B to A.
     public var baseMappingBToA: ColorMapping?
+    /// The target-exposure model A to B (`nil`: none).
+    public var exposureAToB: TargetExposure?
+    /// The target-exposure model B to A (`nil`: none).
+    public var exposureBToA: TargetExposure?
     /// The weights file, relative to the folder (`model.safetensors`).
     public var weightsFile: String
     /// How the weights were trained, if known.
@@ -60,7 +64,7 @@ extension Raw2RawNetwork {
     public func modelDescription(training: TrainingRecord? = nil) -> ModelDescription {
         ModelDescription(format: ModelDescription.formatTag, version: 1, cameraA: cameraA, cameraB: cameraB,
                          configuration: configuration, baseMappingAToB: baseAB.mapping, baseMappingBToA: baseBA.mapping,
-                         weightsFile: Self.weightsFileName, training: training)
+                         exposureAToB: exposureAB, exposureBToA: exposureBA, weightsFile: Self.weightsFileName, training: training)
     }
 
     /// The weights as a safetensors archive.
@@ -119,6 +123,7 @@ extension Raw2RawNetwork {
         let bases = d.baseMappingAToB.flatMap { ab in d.baseMappingBToA.map { (aToB: ab, bToA: $0) } }
         self.init(configuration: d.configuration, cameraA: d.cameraA, cameraB: d.cameraB, baseMappings: bases, seed: 0)
         setBaseMappings(aToB: d.baseMappingAToB, bToA: d.baseMappingBToA)
+        setTargetExposures(aToB: d.exposureAToB, bToA: d.exposureBToA)
         let weightsURL = folder.appendingPathComponent(d.weightsFile)
         try loadWeights(from: weightsURL)
     }

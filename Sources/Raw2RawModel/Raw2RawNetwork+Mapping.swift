@@ -64,7 +64,8 @@ extension Raw2RawNetwork {
     /// Memory stays bounded by the input, the output and one tile's activations (see
     /// ``estimatedPeakBytes(height:width:tiling:)``); the residual architecture's per-image
     /// correction is computed once from a thumbnail of the whole image and used for every tile.
-    /// The result is clipped to [0, 1].
+    /// With a target-exposure model (``targetExposure(from:)``), the whole mapped image is then
+    /// rescaled to the target camera's predicted exposure. The result is clipped to [0, 1].
     public func map(_ image: PackedImage, from source: CameraSide, tiling: TilingOptions = .default) -> PackedImage {
         let correction = imageCorrection(image, from: source)
         let m = configuration.sizeMultiple
@@ -102,6 +103,11 @@ extension Raw2RawNetwork {
                     }
                 }
             }
+        }
+        if let exposure = targetExposure(from: source) {
+            // Metered and applied before clipping, so highlights beyond white can come back into range.
+            let g = Float(exposure.gain(for: PackedImage(height: image.height, width: image.width, values: output)))
+            for i in output.indices { output[i] *= g }
         }
         for i in output.indices {
             let v = output[i]

@@ -42,6 +42,9 @@ public final class Raw2RawNetwork: Module {
     /// The base mappings A to B and B to A (identity for the paper architecture).
     private(set) var baseAB: BaseMapping
     private(set) var baseBA: BaseMapping
+    /// The target-exposure models A to B and B to A (`nil`: the source's exposure is kept).
+    private(set) var exposureAB: TargetExposure?
+    private(set) var exposureBA: TargetExposure?
 
     /// Creates a network with random initial weights drawn from `seed`.
     ///
@@ -85,6 +88,17 @@ public final class Raw2RawNetwork: Module {
         baseBA = BaseMapping(bToA)
     }
 
+    /// The target-exposure model applied after mapping from `camera` to the other one (`nil`: none).
+    public func targetExposure(from camera: CameraSide) -> TargetExposure? {
+        camera == .a ? exposureAB : exposureBA
+    }
+
+    /// Replaces the target-exposure models (`nil`: mapped images keep the source's exposure).
+    public func setTargetExposures(aToB: TargetExposure?, bToA: TargetExposure?) {
+        exposureAB = aToB
+        exposureBA = bToA
+    }
+
     /// The camera side of a camera name.
     public func side(of camera: String) throws(TrainingError) -> CameraSide {
         if camera == cameraA { return .a }
@@ -117,14 +131,13 @@ public final class Raw2RawNetwork: Module {
     /// - Parameter correction: the `[N, 20]` output of the context branch (residual architecture).
     func map(_ x: Variable, features: [Variable], correction: Variable?, from source: CameraSide) -> Variable {
         let target = source.other
-        let decoded = decoder(target)(features)
         switch configuration.architecture {
         case .paper:
-            return outputActivation(decoded)
+            return outputActivation(decoder(target)(features))
         case .residual:
             var y = base(from: source)(x)
             if let correction { y = Self.applyCorrection(correction, to: y) }
-            return y + decoded
+            return configuration.pixelResidual ? y + decoder(target)(features) : y
         }
     }
 

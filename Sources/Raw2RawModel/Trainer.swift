@@ -98,6 +98,8 @@ public final class Trainer {
     private var sessionSteps = 0
     private var validationSet: [(a: PackedImage, b: PackedImage, thumbA: Tensor, thumbB: Tensor)]?
     private var basePSNR: (ab: Double, ba: Double)?
+    /// Per anchor pair, the exposure gain of its target in each direction (``ModelConfiguration/alignsAnchorExposure``).
+    private(set) var anchorGains: (aToB: [Double], bToA: [Double])?
     /// Called after each checkpoint file is written (tests simulate crashes with it).
     var checkpointFault: ((String) throws(TrainingError) -> Void)?
 
@@ -147,6 +149,15 @@ public final class Trainer {
             let bases = r.state.baseMappingAToB.flatMap { ab in r.state.baseMappingBToA.map { (aToB: ab, bToA: $0) } }
             network = Raw2RawNetwork(configuration: c.model, cameraA: data.cameraA, cameraB: data.cameraB,
                                      baseMappings: bases, seed: c.seed)
+            network.setTargetExposures(aToB: r.state.exposureAToB, bToA: r.state.exposureBToA)
+            if let ab = r.state.anchorGainsAToB, let ba = r.state.anchorGainsBToA {
+                guard ab.count == data.anchors.count && ba.count == data.anchors.count else {
+                    throw .incompatibleCheckpoint(path: r.url.path, reason: "it holds \(ab.count) anchor gains for \(data.anchors.count) anchor pairs")
+                }
+                anchorGains = (ab, ba)
+            } else if c.model.alignsAnchorExposure {
+                throw .incompatibleCheckpoint(path: r.url.path, reason: "it has no anchor exposure gains, which alignsAnchorExposure needs")
+            }
             do {
                 try network.loadParameters(r.weights.tensors, strict: true, source: r.url.appendingPathComponent(CheckpointStore.weightsFile).path)
                 try updater.restore(from: r.optimizer, for: network, source: r.url.appendingPathComponent(CheckpointStore.optimizerFile).path)
@@ -174,11 +185,20 @@ public final class Trainer {
             notes.append("resumed from \(r.url.path) at step \(step)")
         } else {
             var bases: (aToB: ColorMapping, bToA: ColorMapping)?
-            if c.model.architecture == .residual, let kind = c.model.baseMapping.calibrationKind {
-                bases = try Self.fitBaseMappings(kind: kind, anchors: data.anchors, pixelsPerPair: c.baseFitPixelsPerPair, seed: c.seed)
+            let kinds = c.model.baseMapping.candidateKinds
+            if c.model.architecture == .residual, !kinds.isEmpty {
+                let fitted = try Self.fitBaseMappings(kinds: kinds, anchors: data.anchors, pixelsPerPair: c.baseFitPixelsPerPair,
+                                                      seed: c.seed, aligningExposure: c.model.alignsAnchorExposure)
+                bases = (fitted.aToB, fitted.bToA)
+                if c.model.alignsAnchorExposure { anchorGains = (fitted.gainsAToB, fitted.gainsBToA) }
+                notes += fitted.notes
             }
             network = Raw2RawNetwork(configuration: c.model, cameraA: data.cameraA, cameraB: data.cameraB,
                                      baseMappings: bases, seed: c.seed)
+            if c.model.predictsTargetExposure {
+                let exposures = try Self.fitTargetExposures(network: network, data: data, pixelsPerImage: c.baseFitPixelsPerPair)
+                network.setTargetExposures(aToB: exposures.aToB, bToA: exposures.bToA)
+            }
             sampler = PatchSampler(unpairedA: data.unpairedA, unpairedB: data.unpairedB, anchors: data.anchors,
                                    patchSize: c.patchSize, thumbnailSize: c.model.thumbnailSize, flips: c.flips,
                                    residentImages: c.residentImages, refreshInterval: c.poolRefreshInterval,
@@ -214,9 +234,19 @@ public final class Trainer {
         return diff.isEmpty ? ["(values)"] : diff
     }
 
-    /// Fits the base mappings A to B and B to A on an even subsample of every anchor pair.
-    static func fitBaseMappings(kind: ColorMapping.Kind, anchors: PackedImagePairSet, pixelsPerPair: Int,
-                                seed: UInt64) throws(TrainingError) -> (aToB: ColorMapping, bToA: ColorMapping) {
+    /// Pixels per anchor pair in the cross-validation folds of ``ModelConfiguration/BaseMapping-swift.enum/crossValidated``.
+    static let crossValidationPixelsPerPair = 16_384
+
+    /// Fits the base mappings A to B and B to A on an even subsample of every anchor pair; with
+    /// `aligningExposure`, with one free exposure gain per pair and direction
+    /// (``Calibration/ColorMapping/fitAligningExposure(_:sources:targets:weights:options:maximumIterations:)``),
+    /// otherwise with gains of 1. With several candidate `kinds` and at least 3 pairs, each
+    /// direction takes the kind with the lowest mean angular error over leave-one-pair-out folds;
+    /// `notes` says which and why.
+    static func fitBaseMappings(kinds: [ColorMapping.Kind], anchors: PackedImagePairSet, pixelsPerPair: Int, seed: UInt64,
+                                aligningExposure: Bool = false) throws(TrainingError)
+        -> (aToB: ColorMapping, bToA: ColorMapping, gainsAToB: [Double], gainsBToA: [Double], notes: [String]) {
+        precondition(!kinds.isEmpty, "at least one candidate kind is needed")
         var sources: [PackedImage] = [], targets: [PackedImage] = []
         for i in 0..<anchors.count {
             let pair: (a: PackedImage, b: PackedImage)
@@ -225,13 +255,82 @@ public final class Trainer {
             targets.append(pair.b.evenSubsample(maxPixels: pixelsPerPair))
         }
         let options = FitOptions(seed: seed)
-        do {
-            let ab = try ColorMapping.fit(kind, sources: sources, targets: targets, options: options)
-            let ba = try ColorMapping.fit(kind, sources: targets, targets: sources, options: options)
-            return (ab, ba)
-        } catch {
-            throw .baseMapping(reason: error.description)
+        func fit(_ kind: ColorMapping.Kind, _ s: [PackedImage], _ t: [PackedImage], iterations: Int = 20) throws(CalibrationError)
+            -> (mapping: ColorMapping, gains: [Double]) {
+            if aligningExposure {
+                let f = try ColorMapping.fitAligningExposure(kind, sources: s, targets: t, options: options, maximumIterations: iterations)
+                return (f.mapping, f.gains)
+            }
+            return (try ColorMapping.fit(kind, sources: s, targets: t, options: options), [Double](repeating: 1, count: s.count))
         }
+        func direction(_ s: [PackedImage], _ t: [PackedImage], _ name: String) throws(TrainingError)
+            -> (mapping: ColorMapping, gains: [Double], note: String?) {
+            var kind = kinds.contains(.rootPolynomial2) ? .rootPolynomial2 : kinds[0]
+            var note: String?
+            if kinds.count > 1 && s.count >= 3 {
+                let small = (s.map { $0.evenSubsample(maxPixels: crossValidationPixelsPerPair) },
+                             t.map { $0.evenSubsample(maxPixels: crossValidationPixelsPerPair) })
+                var scores: [(kind: ColorMapping.Kind, error: Double)] = []
+                for k in kinds {
+                    var total = 0.0, folds = 0
+                    for i in s.indices {
+                        let rest = s.indices.filter { $0 != i }
+                        guard let m = try? fit(k, rest.map { small.0[$0] }, rest.map { small.1[$0] }, iterations: 5).mapping,
+                              let angle = ImageMetrics(prediction: m.apply(to: small.0[i]), reference: small.1[i],
+                                                       options: MetricOptions(computesSSIM: false)).angularError?.mean
+                        else { continue }
+                        total += angle
+                        folds += 1
+                    }
+                    if folds == s.count { scores.append((k, total / Double(folds))) }
+                }
+                if let best = scores.min(by: { $0.error < $1.error }) {
+                    kind = best.kind
+                    note = "base mapping \(name): \(best.kind) chosen by leave-one-pair-out mean angular error ("
+                        + scores.map { "\($0.kind) \(String(format: "%.3f", $0.error))°" }.joined(separator: ", ") + ")"
+                }
+            }
+            do {
+                let f = try fit(kind, s, t)
+                return (f.mapping, f.gains, note)
+            } catch {
+                throw .baseMapping(reason: error.description)
+            }
+        }
+        let ab = try direction(sources, targets, "A to B")
+        let ba = try direction(targets, sources, "B to A")
+        return (ab.mapping, ba.mapping, ab.gains, ba.gains, [ab.note, ba.note].compactMap { $0 })
+    }
+
+    /// At most this many unpaired images per camera are read to fit the target-exposure models.
+    static let exposureFitImages = 64
+
+    /// Fits the target-exposure models of both directions through `network`'s base mappings: the
+    /// unpaired images of each camera (at most ``exposureFitImages``, evenly spread) give its
+    /// typical level, the anchor pairs the strength.
+    static func fitTargetExposures(network: Raw2RawNetwork, data: TrainingData, pixelsPerImage: Int) throws(TrainingError)
+        -> (aToB: TargetExposure?, bToA: TargetExposure?) {
+        func images(_ set: PackedImageSet) throws(TrainingError) -> [PackedImage] {
+            let n = set.count, k = min(n, exposureFitImages)
+            var out: [PackedImage] = []
+            for j in 0..<k {
+                do { out.append(try set.image(at: j * n / k).evenSubsample(maxPixels: pixelsPerImage)) } catch { throw .dataset(error) }
+            }
+            return out
+        }
+        let ua = try images(data.unpairedA), ub = try images(data.unpairedB)
+        var pa: [PackedImage] = [], pb: [PackedImage] = []
+        for i in 0..<data.anchors.count {
+            let pair: (a: PackedImage, b: PackedImage)
+            do { pair = try data.anchors.pair(at: i) } catch { throw .dataset(error) }
+            pa.append(pair.a.evenSubsample(maxPixels: pixelsPerImage))
+            pb.append(pair.b.evenSubsample(maxPixels: pixelsPerImage))
+        }
+        let baseAB = network.base(from: .a), baseBA = network.base(from: .b)
+        func mapped(_ base: BaseMapping, _ images: [PackedImage]) -> [PackedImage] { images.map { base.mapImage($0, clipped: false) } }
+        let ab = TargetExposure.fit(targets: ub, anchorMapped: mapped(baseAB, pa), anchorTargets: pb)
+        let ba = TargetExposure.fit(targets: ua, anchorMapped: mapped(baseBA, pb), anchorTargets: pa)
+        return (ab, ba)
     }
 
     /// Patches one step processes: unpaired patches of both cameras and both images of each anchor pair.
@@ -249,7 +348,8 @@ public final class Trainer {
         let batch = try sampler.batch(step: step, unpaired: configuration.unpairedBatchSize,
                                       anchorCount: configuration.anchorBatchSize)
         network.zeroGradients()
-        let (total, terms) = network.losses(batch, weights: configuration.lossWeights, kind: configuration.loss)
+        let gains = anchorGains.map { (aToB: $0.aToB.map(Float.init), bToA: $0.bToA.map(Float.init)) }
+        let (total, terms) = network.losses(batch, weights: configuration.lossWeights, kind: configuration.loss, anchorGains: gains)
         guard terms.isFinite else {
             throw .nonFiniteLoss(step: step + 1, terms: terms.named, lastCheckpoint: lastCheckpoint?.path)
         }
@@ -322,6 +422,8 @@ public final class Trainer {
         let state = CheckpointState(
             format: CheckpointState.formatTag, version: 1, step: step, configuration: configuration,
             data: data.fingerprint, baseMappingAToB: network.baseMapping(from: .a), baseMappingBToA: network.baseMapping(from: .b),
+            anchorGainsAToB: anchorGains?.aToB, anchorGainsBToA: anchorGains?.bToA,
+            exposureAToB: network.targetExposure(from: .a), exposureBToA: network.targetExposure(from: .b),
             sampler: sampler.state, losses: lastLosses, validation: lastValidation, seconds: secondsBefore + sessionSeconds)
         let url = try CheckpointStore.write(state: state, weights: network.weightArchive(), optimizer: updater.stateArchive(),
                                             in: modelDirectory, keep: configuration.keepCheckpoints, fault: checkpointFault)
@@ -385,23 +487,26 @@ extension ScheduleConfiguration {
 }
 
 extension ModelConfiguration.BaseMapping {
-    /// The Calibration kind of a least-squares base (`nil` for the identity).
-    var calibrationKind: ColorMapping.Kind? {
+    /// The Calibration kinds a least-squares base is chosen from (empty for the identity).
+    var candidateKinds: [ColorMapping.Kind] {
         switch self {
-        case .identity: return nil
-        case .linear4x4: return .linear4x4
-        case .affine: return .affine
-        case .polynomial16: return .paperPolynomial
-        case .rootPolynomial2: return .rootPolynomial2
+        case .identity: return []
+        case .linear4x4: return [.linear4x4]
+        case .affine: return [.affine]
+        case .polynomial16: return [.paperPolynomial]
+        case .rootPolynomial2: return [.rootPolynomial2]
+        case .rootPolynomial3: return [.rootPolynomial3]
+        case .crossValidated: return [.linear4x4, .rootPolynomial2, .rootPolynomial3]
         }
     }
 }
 
 extension BaseMapping {
-    /// Applies the mapping to a whole packed image, clipped to [0, 1] (validation baseline).
-    func mapImage(_ image: PackedImage) -> PackedImage {
+    /// Applies the mapping to a whole packed image, clipped to [0, 1] unless `clipped` is false (validation baseline).
+    func mapImage(_ image: PackedImage, clipped: Bool = true) -> PackedImage {
         let x = Tensor(channelsLast: image.values, batch: 1, height: image.height, width: image.width, channels: 4)
-        let y = apply(x).value.channelsLastScalars().map { $0.isNaN ? 0 : min(max($0, 0), 1) }
+        let values = apply(x).value.channelsLastScalars()
+        let y = clipped ? values.map { $0.isNaN ? 0 : min(max($0, 0), 1) } : values
         return PackedImage(height: image.height, width: image.width, values: y)
     }
 }

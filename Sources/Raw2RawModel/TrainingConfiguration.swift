@@ -90,7 +90,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var preset: String
     /// The network. Default ``ModelConfiguration/default``.
     public var model: ModelConfiguration
-    /// Loss weights. Default: mapping 1, cycle 1, deviation 0.5, reconstruction 0, alignment 0
+    /// Loss weights. Default: mapping 1, cycle 1, deviation 2, reconstruction 0, alignment 0
     /// (`paper`: reconstruction 1, alignment 1, mapping 1, nothing else).
     public var lossWeights: LossWeights
     /// The distance of every loss term. Default `.l1`.
@@ -102,7 +102,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var unpairedBatchSize: Int
     /// Anchor-pair patches per step. Default 4.
     public var anchorBatchSize: Int
-    /// Optimizer steps of the run. Default 1500 (`paper`: 2000).
+    /// Optimizer steps of the run (0: fit the least-squares and exposure parts only). Default 1500 (`paper`: 2000).
     public var steps: Int
     /// Adam's base learning rate. Default 1e-3 (`paper`: 3e-4).
     public var learningRate: Float
@@ -140,7 +140,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// The default preset: the residual model with cycle consistency.
     public static let `default` = TrainingConfiguration(
         preset: "default", model: .default,
-        lossWeights: LossWeights(reconstruction: 0, alignment: 0, mapping: 1, cycle: 1, deviation: 0.5), loss: .l1,
+        lossWeights: LossWeights(reconstruction: 0, alignment: 0, mapping: 1, cycle: 1, deviation: 2), loss: .l1,
         patchSize: 64, unpairedBatchSize: 8, anchorBatchSize: 4, steps: 1500, learningRate: 1e-3,
         schedule: ScheduleConfiguration(kind: .cosine, warmupSteps: 50, minimumFactor: 0.1),
         beta1: 0.9, beta2: 0.999, epsilon: 1e-8, flips: true, seed: 0,
@@ -215,7 +215,10 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         if w.reconstruction + w.alignment + w.mapping + w.cycle + w.deviation <= 0 { out.append("at least one loss weight must be positive") }
         if w.deviation > 0 && model.architecture != .residual { out.append("the deviation loss needs the residual architecture") }
         if model.architecture == .paper && w.alignment > 0 && model.channels.isEmpty { out.append("alignment needs encoder levels") }
-        if steps < 1 { out.append("steps must be at least 1, got \(steps)") }
+        if steps < 0 { out.append("steps must not be negative, got \(steps)") }
+        if steps > 0 && !model.hasLearnedMapping {
+            out.append("the model has no learned part (pixelResidual false, contextWidth 0): train it with 0 steps")
+        }
         if !(learningRate > 0 && learningRate.isFinite) { out.append("learningRate must be positive, got \(learningRate)") }
         if schedule.warmupSteps < 0 { out.append("warmupSteps must not be negative") }
         if !(schedule.minimumFactor >= 0 && schedule.minimumFactor <= 1) { out.append("minimumFactor must be in [0, 1]") }

@@ -62,6 +62,14 @@ struct Synth: ParsableCommand {
     @Option(name: .customLong("camera-b"), help: "Folder name of the Galaxy-S9-like camera.")
     var cameraB = "s9-like"
 
+    @Option(name: .long, parsing: .upToNextOption,
+            help: "The illuminants scenes are lit by, chosen uniformly (default: all bundled: A D50 D65 D75 FL2 FL7 FL11 LED-B3 LED-B5 LED-RGB1).")
+    var illuminants: [String] = []
+
+    @Option(name: .customLong("mixture-probability"),
+            help: "The probability that a scene is lit by a mixture of two illuminants (0...1). (default: 0.35)")
+    var mixtureProbability: Double = 0.35
+
     @Flag(name: .long, help: "Print only the summary, not every file.")
     var quiet = false
 
@@ -72,6 +80,13 @@ struct Synth: ParsableCommand {
             throw ValidationError("'\(n)' cannot be a camera folder name")
         }
         guard cameraA != cameraB else { throw ValidationError("--camera-a and --camera-b must differ") }
+        guard mixtureProbability >= 0 && mixtureProbability <= 1 else {
+            throw ValidationError("--mixture-probability must lie in 0...1, got \(mixtureProbability)")
+        }
+        let known = SpectralData.illuminantNames
+        for n in illuminants where !known.contains(n) {
+            throw ValidationError("unknown illuminant '\(n)'; known: \(known.joined(separator: ", "))")
+        }
     }
 
     private func describe(_ c: CameraModel) -> String {
@@ -86,7 +101,10 @@ struct Synth: ParsableCommand {
         b.name = cameraB
         let config = SyntheticDatasetConfiguration(
             cameraA: a, cameraB: b, unpairedCount: unpaired, anchorCount: anchors, testCount: test,
-            scenes: SceneConfiguration(width: size.width, height: size.height), seed: seed, format: format)
+            scenes: SceneConfiguration(width: size.width, height: size.height,
+                                       illuminants: illuminants.isEmpty ? SpectralData.illuminantNames : illuminants,
+                                       mixtureProbability: mixtureProbability),
+            seed: seed, format: format)
         let generator = SyntheticDatasetGenerator(configuration: config, data: data)
         let root = URL(fileURLWithPath: out)
         let start = Date()

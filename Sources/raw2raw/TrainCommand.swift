@@ -49,7 +49,7 @@ struct TrainCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
+        if let steps, steps < 0 { throw ValidationError("--steps must not be negative") }
         if config == nil && TrainingConfiguration.presets[preset] == nil {
             throw ValidationError("unknown preset '\(preset)'; use \(TrainingConfiguration.presets.keys.sorted().joined(separator: " or "))")
         }

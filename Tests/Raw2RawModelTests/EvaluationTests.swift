@@ -197,6 +197,23 @@ struct EvaluationTests {
         #expect(lines[1].hasPrefix("B->A: learned does not beat base") && lines[1].contains("-0.50 dB"))
     }
 
+    @Test("the strongest-baseline sentence picks the best PSNR and the lowest angular error among non-identity methods")
+    func bestBaseline() {
+        func result(_ m: String, _ d: EvaluationDirection, _ psnr: Double, _ angle: Double) -> EvaluationResult {
+            let a = AngularErrorStatistics(mean: angle, median: angle, worst25: angle, pixelCount: 1)
+            return EvaluationResult(method: m, direction: d,
+                                    perImage: [ImageMetrics(psnr: psnr, mae: 0.01, rmse: 0.01, angularError: a, ssim: nil, pixelCount: 1)],
+                                    pairNames: ["p"])
+        }
+        let report = EvaluationReport(results: [result("identity", .aToB, 40, 0.1), result("learned", .aToB, 30, 2),
+                                                result("x", .aToB, 29, 1.5), result("y", .aToB, 28, 2.5)],
+                                      pairNames: ["p"])
+        let lines = report.bestBaselineComparison(of: "learned")
+        #expect(lines.count == 1)
+        #expect(lines[0].contains("best baseline PSNR, x 29.00 dB (+1.00 dB)"), "\(lines[0])")
+        #expect(lines[0].contains("the lowest, x 1.500° (+0.500°)"), "\(lines[0])")
+    }
+
     @Test("the automatic heat-map scale is the 95th percentile rounded up to 1, 2 or 5 times a power of ten")
     func automaticScale() {
         let errors = (0..<100).map { Float($0) * 0.001 }  // 95th percentile: 0.095

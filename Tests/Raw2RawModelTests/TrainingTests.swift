@@ -66,5 +66,13 @@ struct TrainingTests {
         let p = try tests.pair(at: 0)
         #expect(loaded.map(p.a, from: .a) == trainer.network.map(p.a, from: .a))
         #expect(try Raw2RawNetwork.readDescription(out).training?.steps == 300)
+        // The default fits per-pair exposure gains (geometric mean 1) and a target-exposure model per direction.
+        let gains = try #require(trainer.anchorGains)
+        for g in [gains.aToB, gains.bToA] {
+            #expect(g.count == anchors.count)
+            #expect(abs(g.map(log).reduce(0, +)) < 1e-9)
+        }
+        #expect(loaded.targetExposure(from: .a) == trainer.network.targetExposure(from: .a))
+        #expect(loaded.targetExposure(from: .a) != nil && loaded.targetExposure(from: .b) != nil)
     }
 }

@@ -42,7 +42,10 @@ public struct EvaluationMethod {
     }
 
     /// Doing nothing: the source image taken as the prediction of the target.
-    public static var identity: EvaluationMethod { EvaluationMethod(name: "identity") { image, _ in image } }
+    public static var identity: EvaluationMethod { EvaluationMethod(name: identityName) { image, _ in image } }
+
+    /// The name of ``identity``: `identity`.
+    public static let identityName = "identity"
 
     /// A pair of fitted colour mappings, one per direction.
     public static func mapping(name: String, aToB: ColorMapping, bToA: ColorMapping) -> EvaluationMethod {

@@ -65,6 +65,29 @@ public struct EvaluationReport: Sendable {
         return lines
     }
 
+    /// One sentence per direction comparing `method` with the strongest of the other methods
+    /// (identity excluded): its mean PSNR against the highest baseline PSNR, and its mean angular
+    /// error against the lowest baseline angular error, with the margins.
+    public func bestBaselineComparison(of method: String) -> [String] {
+        var lines: [String] = []
+        for direction in EvaluationDirection.allCases {
+            guard let m = result(method: method, direction: direction) else { continue }
+            let others = results.filter { $0.direction == direction && $0.method != method && $0.method != EvaluationMethod.identityName }
+            guard let bestPSNR = others.max(by: { $0.psnr < $1.psnr }) else { continue }
+            var line = "\(direction): \(method) \(Self.format(m.psnr, digits: 2)) dB vs the best baseline PSNR, "
+                + "\(bestPSNR.method) \(Self.format(bestPSNR.psnr, digits: 2)) dB "
+                + "(\(m.psnr - bestPSNR.psnr >= 0 ? "+" : "")\(Self.format(m.psnr - bestPSNR.psnr, digits: 2)) dB)"
+            let angled = others.filter { $0.angularErrorMean != nil }
+            if let ma = m.angularErrorMean, let bestAngle = angled.min(by: { $0.angularErrorMean! < $1.angularErrorMean! }),
+               let ba = bestAngle.angularErrorMean {
+                line += "; mean angular error \(Self.format(ma, digits: 3))° vs the lowest, \(bestAngle.method) "
+                    + "\(Self.format(ba, digits: 3))° (\(ma - ba >= 0 ? "+" : "")\(Self.format(ma - ba, digits: 3))°)"
+            }
+            lines.append(line)
+        }
+        return lines
+    }
+
     /// The report as JSON: `{"results": [...]}`, keys sorted, pretty-printed.
     ///
     /// Every result carries `method`, `direction` (`"A->B"` or `"B->A"`), `imageCount`, `psnr`,
@@ -132,6 +155,12 @@ public struct EvaluationReport: Sendable {
             text += "The learned model should beat the single calibration and the anchor linear 3x3 in mean PSNR in both directions.\n\n"
             for line in comparison(of: learned, against: baselines) { text += "- " + line + "\n" }
             text += "\n"
+            let best = bestBaselineComparison(of: learned)
+            if !best.isEmpty {
+                text += "## Against the strongest baseline\n\n"
+                for line in best { text += "- " + line + "\n" }
+                text += "\n"
+            }
         }
         if !figures.isEmpty {
             text += "## Figures\n\n"

@@ -1,0 +1,173 @@
+import Foundation
+import RawIO
+
+/// A brightness reading of a packed image, as a camera's auto-exposure might meter it.
+///
+/// Readings are taken on values clipped to [0, 1] and floored at 1e-6, so their logarithm is finite.
+public enum ExposureMeter: Codable, Sendable, Hashable, CustomStringConvertible {
+    /// The given percentile (in (0, 1]) of every pixel's largest packed channel: a highlight meter.
+    case maxChannelPercentile(Double)
+    /// The mean of the two green channels: an average meter.
+    case greenMean
+
+    /// The meters ``TargetExposure/fit(targets:anchorMapped:anchorTargets:meters:)``
+    /// chooses from by default: highlight percentiles 0.9, 0.95, 0.98, 0.99, 0.995 and the green mean.
+    public static let candidates: [ExposureMeter] = [
+        .maxChannelPercentile(0.9), .maxChannelPercentile(0.95), .maxChannelPercentile(0.98),
+        .maxChannelPercentile(0.99), .maxChannelPercentile(0.995), .greenMean,
+    ]
+
+    /// A short name, e.g. `p98(max)` or `mean(G)`.
+    public var description: String {
+        switch self {
+        case .maxChannelPercentile(let q): return "p\(String(format: "%g", q * 100))(max)"
+        case .greenMean: return "mean(G)"
+        }
+    }
+
+    /// The reading of `image` (at least 1e-6).
+    ///
+    /// - Parameter clipsHighlights: clip values to [0, 1] first, as a camera's own capture is
+    ///   (default). A mapped image that is not clipped yet is read with `false`: values above 1
+    ///   are predictions of light beyond the target's white level, and reading them keeps the
+    ///   meter from saturating.
+    public func reading(of image: PackedImage, clipsHighlights: Bool = true) -> Double {
+        let v = image.values, n = image.pixelCount
+        guard n > 0 else { return 1e-6 }
+        let upper: Float = clipsHighlights ? 1 : .greatestFiniteMagnitude
+        @inline(__always) func clip(_ x: Float) -> Double { x.isNaN ? 0 : Double(min(max(x, 0), upper)) }
+        switch self {
+        case .maxChannelPercentile(let q):
+            precondition(q > 0 && q <= 1, "the metered percentile must lie in (0, 1], got \(q)")
+            var m = [Double](repeating: 0, count: n)
+            for p in 0..<n { m[p] = max(clip(v[4 * p]), clip(v[4 * p + 1]), clip(v[4 * p + 2]), clip(v[4 * p + 3])) }
+            return max(TargetExposure.quantile(&m, q), 1e-6)
+        case .greenMean:
+            var s = 0.0
+            for p in 0..<n { s += clip(v[4 * p + 1]) + clip(v[4 * p + 2]) }
+            return max(s / Double(2 * n), 1e-6)
+        }
+    }
+}
+
+/// Predicts how bright the target camera would have exposed a mapped image, and rescales it to match.
+///
+/// Two cameras that auto-expose each capture on their own disagree on brightness from scene to
+/// scene; a colour mapping alone carries the *source's* exposure over. This model learns the
+/// target camera's exposure from its own images: the typical log reading `m` of a meter over
+/// the target camera's (unpaired) images. A mapped image `y` with reading `r(y)` is scaled by
+/// `exp(strength * (m - log r(y)))`: strength 1 re-exposes every image like the target camera's
+/// typical image, strength 0 keeps the source's exposure.
+///
+/// ``fit(targets:anchorMapped:anchorTargets:meters:)`` learns it from data. The
+/// target level `m` is the median log reading of the target camera's (unpaired) images, as
+/// captured; a meter that saturates (``saturatedReading``) in more than a quarter of them is not
+/// used, since the median would no longer be a reading. On the anchor pairs, whose target
+/// readings `t` and mapped-source readings `p` (through the colour mapping, before clipping) are
+/// both known, the prediction `m + β (p - m)` is fitted by least squares, `β` clamped to [0, 1]
+/// and strength `1 - β`: two auto-exposing cameras give `β ≈ 0` (the target's exposure is its
+/// own), a fixed exposure carried over from scene to scene gives `β ≈ 1`. Of all meters, the one
+/// whose fitted prediction has the smallest mean squared log error on the anchors wins
+/// (``expectedLogError``; without a correction the error is ``uncorrectedLogError``).
+///
+/// Why the anchors decide `β`, not the spreads of the unpaired sets: estimates of the
+/// covariance built from the unpaired images' spreads broke down on a dataset whose unpaired
+/// scenes were distributed differently from its pairs, and did worse on 3 of 10 synthetic
+/// directions; the anchor fit did best on average (`Documentation/Ablation.md`).
+public struct TargetExposure: Codable, Sendable, Equatable {
+    /// The meter whose readings are matched.
+    public var meter: ExposureMeter
+    /// The mean natural log of the meter's reading over the target camera's images.
+    public var targetLogLevel: Double
+    /// How far a mapped image is moved toward the target level, in [0, 1] (1 - β above).
+    public var strength: Double
+    /// Expected root-mean-square error of the log brightness after the correction (natural log units; 0.1 ≈ 0.14 stop).
+    public var expectedLogError: Double
+    /// Root-mean-square log brightness error of the anchor pairs without a correction.
+    public var uncorrectedLogError: Double
+    /// The spread of the meter's log readings over the target camera's images (interquartile
+    /// range / 1.349, natural log units): small for an auto-exposing camera (informational).
+    public var targetSpread: Double
+
+    /// Creates a model from its values.
+    public init(meter: ExposureMeter, targetLogLevel: Double, strength: Double, expectedLogError: Double,
+                uncorrectedLogError: Double, targetSpread: Double = 0) {
+        precondition(strength >= 0 && strength <= 1, "the exposure strength must lie in [0, 1], got \(strength)")
+        precondition(targetLogLevel.isFinite, "the target level must be finite")
+        self.meter = meter
+        self.targetLogLevel = targetLogLevel
+        self.strength = strength
+        self.expectedLogError = expectedLogError
+        self.uncorrectedLogError = uncorrectedLogError
+        self.targetSpread = targetSpread
+    }
+
+    /// The factor ``apply(to:)`` multiplies `mapped` (a mapped image before clipping) by.
+    public func gain(for mapped: PackedImage) -> Double {
+        exp(strength * (targetLogLevel - log(meter.reading(of: mapped, clipsHighlights: false))))
+    }
+
+    /// Rescales a mapped image (before clipping) to the target camera's predicted exposure and clips it to [0, 1].
+    public func apply(to mapped: PackedImage) -> PackedImage {
+        let g = Float(gain(for: mapped))
+        return PackedImage(height: mapped.height, width: mapped.width,
+                           values: mapped.values.map { v in v.isNaN ? 0 : min(max(v * g, 0), 1) })
+    }
+
+    /// The `q` quantile of `values` (sorted in place), interpolating linearly between order statistics.
+    static func quantile(_ values: inout [Double], _ q: Double) -> Double {
+        precondition(!values.isEmpty, "a quantile needs values")
+        values.sort()
+        let position = q * Double(values.count - 1)
+        let lower = Int(position.rounded(.down)), upper = min(lower + 1, values.count - 1)
+        let f = position - Double(lower)
+        return values[lower] * (1 - f) + values[upper] * f
+    }
+
+    /// Readings at or above this level count as saturated.
+    public static let saturatedReading = 0.97
+
+    /// Fits the model; `nil` when there are fewer than 2 target images, no anchor pair, or when no
+    /// meter is usable: every meter saturates (reads at least ``saturatedReading``) in more than
+    /// a quarter of the target images, or leaves fewer than 3 anchor targets unsaturated (fewer
+    /// than all of them when there are less than 3).
+    ///
+    /// - Parameters:
+    ///   - targets: images of the target camera (unpaired), as captured.
+    ///   - anchorMapped: the anchor pairs' source images after the colour mapping, not clipped.
+    ///   - anchorTargets: the anchor pairs' target images, in the same order.
+    ///   - meters: the meters to choose from.
+    public static func fit(targets: [PackedImage], anchorMapped: [PackedImage],
+                           anchorTargets: [PackedImage], meters: [ExposureMeter] = ExposureMeter.candidates) -> TargetExposure? {
+        precondition(anchorMapped.count == anchorTargets.count, "one anchor target per mapped anchor, got \(anchorMapped.count) and \(anchorTargets.count)")
+        precondition(!meters.isEmpty, "at least one meter is needed")
+        guard targets.count >= 2, !anchorMapped.isEmpty else { return nil }
+        var best: TargetExposure?
+        for meter in meters {
+            let rt = targets.map { meter.reading(of: $0) }
+            // A reading at the clipping point says only "at least this bright": the median and
+            // quartiles stay valid while at most a quarter of the target readings saturate.
+            guard Double(rt.filter { $0 >= saturatedReading }.count) <= 0.25 * Double(rt.count) else { continue }
+            var t = rt.map { log($0) }
+            let m = quantile(&t, 0.5)
+            let spread = (quantile(&t, 0.75) - quantile(&t, 0.25)) / 1.349
+            // Anchor pairs whose target reading is not saturated: (t - m, p - m).
+            let anchors = zip(anchorTargets, anchorMapped).compactMap { target, mapped -> (t: Double, p: Double)? in
+                let r = meter.reading(of: target)
+                guard r < saturatedReading else { return nil }
+                return (log(r) - m, log(meter.reading(of: mapped, clipsHighlights: false)) - m)
+            }
+            guard anchors.count >= min(3, anchorTargets.count) else { continue }
+            let tp = anchors.reduce(0) { $0 + $1.t * $1.p }, pp = anchors.reduce(0) { $0 + $1.p * $1.p }
+            let beta = pp > 0 ? min(max(tp / pp, 0), 1) : 1
+            let n = Double(anchors.count)
+            let residual = anchors.reduce(0) { $0 + ($1.t - beta * $1.p) * ($1.t - beta * $1.p) } / n
+            let uncorrected = anchors.reduce(0) { $0 + ($1.t - $1.p) * ($1.t - $1.p) } / n
+            let candidate = TargetExposure(meter: meter, targetLogLevel: m, strength: 1 - beta,
+                                           expectedLogError: residual.squareRoot(), uncorrectedLogError: uncorrected.squareRoot(),
+                                           targetSpread: spread)
+            if best == nil || candidate.expectedLogError < best!.expectedLogError { best = candidate }
+        }
+        return best
+    }
+}
