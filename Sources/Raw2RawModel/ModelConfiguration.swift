@@ -6,10 +6,12 @@
 /// - ``Architecture-swift.enum/paper``: the paper's formulation, faithfully: the decoder's output
 ///   *is* the mapped image (sigmoid or clamp to [0, 1]).
 /// - ``Architecture-swift.enum/residual`` (the default): the mapping starts where least squares
-///   ends. A global least-squares colour mapping fitted on the anchor pairs (``baseMapping``)
-///   gives `y0`; a global-context branch (a small CNN on a thumbnail of the whole image, global
+///   ends. A global least-squares colour mapping fitted on the anchor pairs (``baseMapping``,
+///   exposure-aligned with ``alignsAnchorExposure``) gives `y0`; a global-context branch (a small CNN on a thumbnail of the whole image, global
 ///   average pooling, an MLP) predicts a per-image 4x4 + bias correction of `y0`; the U-Net
 ///   decoder adds a per-pixel residual. Both learned parts start small and random, never zero.
+///   With ``predictsTargetExposure``, a ``TargetExposure`` then re-exposes each mapped image as
+///   the target camera would have.
 ///
 /// Every field has a documented default; decoding a JSON object fills missing keys from the
 /// preset named by its `"preset"` key (default `"default"`).

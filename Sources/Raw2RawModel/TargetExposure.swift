@@ -74,7 +74,7 @@ public enum ExposureMeter: Codable, Sendable, Hashable, CustomStringConvertible 
 /// covariance built from the unpaired images' spreads broke down on a dataset whose unpaired
 /// scenes were distributed differently from its pairs, and did worse on 3 of 10 synthetic
 /// directions; the anchor fit did best on average (`Documentation/Ablation.md`).
-public struct TargetExposure: Codable, Sendable, Equatable {
+public struct TargetExposure: Codable, Sendable, Equatable, CustomStringConvertible {
     /// The meter whose readings are matched.
     public var meter: ExposureMeter
     /// The mean natural log of the meter's reading over the target camera's images.
@@ -100,6 +100,12 @@ public struct TargetExposure: Codable, Sendable, Equatable {
         self.expectedLogError = expectedLogError
         self.uncorrectedLogError = uncorrectedLogError
         self.targetSpread = targetSpread
+    }
+
+    /// A one-line summary, e.g. `meter p98(max), level 0.878, strength 1.00, log error 0.105 (0.176 without)`.
+    public var description: String {
+        String(format: "meter %@, level %.3f, strength %.2f, log error %.3f (%.3f without)",
+               meter.description, exp(targetLogLevel), strength, expectedLogError, uncorrectedLogError)
     }
 
     /// The factor ``apply(to:)`` multiplies `mapped` (a mapped image before clipping) by.

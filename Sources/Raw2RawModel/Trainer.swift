@@ -198,6 +198,8 @@ public final class Trainer {
             if c.model.predictsTargetExposure {
                 let exposures = try Self.fitTargetExposures(network: network, data: data, pixelsPerImage: c.baseFitPixelsPerPair)
                 network.setTargetExposures(aToB: exposures.aToB, bToA: exposures.bToA)
+                notes.append("target exposure A to B: " + (exposures.aToB?.description ?? "none (no usable meter)"))
+                notes.append("target exposure B to A: " + (exposures.bToA?.description ?? "none (no usable meter)"))
             }
             sampler = PatchSampler(unpairedA: data.unpairedA, unpairedB: data.unpairedB, anchors: data.anchors,
                                    patchSize: c.patchSize, thumbnailSize: c.model.thumbnailSize, flips: c.flips,
