@@ -91,7 +91,7 @@ extension Raw2RawNetwork {
         }
         if w.cycle > 0 || w.deviation > 0 {
             func forward(_ x: Variable, _ thumbs: Tensor, _ features: [Variable]?, from source: CameraSide) -> (cycle: Variable?, deviation: Variable?) {
-                let f = features ?? encode(x, camera: source)
+                let f = features ?? mappingFeatures(x, camera: source)
                 let corr = usesContext ? correction(thumbnails: Variable(thumbs), from: source) : nil
                 let mapped = map(x, features: f, correction: corr, from: source)
                 var deviation: Variable?
@@ -118,7 +118,8 @@ extension Raw2RawNetwork {
         }
         if w.alignment > 0 || w.mapping > 0 {
             let pa = Variable(batch.anchorA), pb = Variable(batch.anchorB)
-            let fa = encode(pa, camera: .a), fb = encode(pb, camera: .b)
+            let fa = w.alignment > 0 ? encode(pa, camera: .a) : mappingFeatures(pa, camera: .a)
+            let fb = w.alignment > 0 ? encode(pb, camera: .b) : mappingFeatures(pb, camera: .b)
             if w.alignment > 0 {
                 let l = sum(zip(fa, fb).map { Self.distance(kind, $0, $1) })
                 terms.alignment = l.value.item

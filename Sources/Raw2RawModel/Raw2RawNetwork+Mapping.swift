@@ -78,7 +78,7 @@ extension Raw2RawNetwork {
                 let window = Self.window(of: image, rows: row.windowStart..<row.windowEnd,
                                          columns: column.windowStart..<column.windowEnd)
                 let mapped = withoutGradient {
-                    map(Variable(window), features: encode(Variable(window), camera: source),
+                    map(Variable(window), features: mappingFeatures(Variable(window), camera: source),
                         correction: correction.map { Variable($0) }, from: source).value
                 }
                 let wh = row.windowEnd - row.windowStart, ww = column.windowEnd - column.windowStart

@@ -19,8 +19,9 @@ public enum CameraSide: String, Codable, Sendable, CaseIterable {
 /// global-context branch per direction.
 ///
 /// Mapping A to B is `D_B(E_A(x))` with the source encoder's skip features (the paper), or
-/// `y0 + M y0 + b + D_B(E_A(x))` with `y0 = base_AB(x)` and `(M, b)` predicted from a thumbnail
-/// of the whole source image (the residual architecture; see ``ModelConfiguration``).
+/// `y0 + M y0 + b (+ D_B(E_A(x)) with ModelConfiguration/pixelResidual)` with `y0 = base_AB(x)`
+/// and `(M, b)` predicted from a thumbnail of the whole source image (the residual architecture;
+/// see ``ModelConfiguration``), then re-exposed by a ``TargetExposure`` when the model has one.
 ///
 /// Parameters are named by path (`encoderA.levels.0.conv1.weight`, ...). Use
 /// ``map(_:from:tiling:)`` to map whole images of any size, ``save(to:)`` and
@@ -116,6 +117,15 @@ public final class Raw2RawNetwork: Module {
         encoder(camera)(x)
     }
 
+    /// Whether mapping decodes encoder features: the paper's network, or a residual model with
+    /// its per-pixel residual (``ModelConfiguration/pixelResidual``).
+    var decodesFeatures: Bool { configuration.architecture == .paper || configuration.pixelResidual }
+
+    /// The encoder features a mapping of `x` needs: none when it does not decode them.
+    func mappingFeatures(_ x: Variable, camera: CameraSide) -> [Variable] {
+        decodesFeatures ? encode(x, camera: camera) : []
+    }
+
     /// Applies the output range of the paper architecture (sigmoid), or nothing.
     private func outputActivation(_ y: Variable) -> Variable {
         configuration.outputRange == .sigmoid ? sigmoid(y) : y
@@ -143,7 +153,7 @@ public final class Raw2RawNetwork: Module {
 
     /// Maps `x` from `source` to the other camera; `thumbnails` are those of the images `x` was cut from.
     func map(_ x: Variable, thumbnails: Variable?, from source: CameraSide) -> Variable {
-        let features = encode(x, camera: source)
+        let features = mappingFeatures(x, camera: source)
         let corr = thumbnails.flatMap { correction(thumbnails: $0, from: source) }
         return map(x, features: features, correction: corr, from: source)
     }

@@ -520,7 +520,7 @@ extension Raw2RawNetwork {
         let x = Tensor(channelsLast: image.values, batch: 1, height: image.height, width: image.width, channels: 4)
         let correction = configuration.architecture == .residual ? imageCorrection(thumbnail: thumbnail, from: source) : nil
         let y = withoutGradient {
-            map(Variable(x), features: encode(Variable(x), camera: source), correction: correction.map { Variable($0) }, from: source).value
+            map(Variable(x), features: mappingFeatures(Variable(x), camera: source), correction: correction.map { Variable($0) }, from: source).value
         }
         let values = y.channelsLastScalars().map { $0.isNaN ? 0 : min(max($0, 0), 1) }
         return PackedImage(height: image.height, width: image.width, values: values)

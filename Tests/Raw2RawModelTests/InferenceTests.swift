@@ -41,6 +41,7 @@ struct InferenceTests {
         c.channels = [8, 16, 16]
         c.contextWidth = 8
         c.thumbnailSize = 16
+        c.pixelResidual = true   // the U-Net path is what tiling has to get right
         return c
     }
 

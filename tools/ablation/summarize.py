@@ -16,7 +16,10 @@ for name in sorted(os.listdir(runs)):
     path = os.path.join(runs, name, "results.json")
     if not os.path.exists(path):
         continue
-    results = json.load(open(path))["results"]
+    try:
+        results = json.load(open(path))["results"]
+    except (ValueError, KeyError):
+        continue  # a run still being evaluated
     seconds = open(os.path.join(runs, name, "seconds")).read().strip()
     cells = [name, seconds]
     for direction in ("A->B", "B->A"):
