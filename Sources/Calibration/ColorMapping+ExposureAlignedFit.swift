@@ -46,8 +46,7 @@ extension ColorMapping {
             for p in 0..<s.pixelCount {
                 let a = SIMD4<Double>(Double(s.values[4 * p]), Double(s.values[4 * p + 1]), Double(s.values[4 * p + 2]), Double(s.values[4 * p + 3]))
                 let b = SIMD4<Double>(Double(t.values[4 * p]), Double(t.values[4 * p + 1]), Double(t.values[4 * p + 2]), Double(t.values[4 * p + 3]))
-                let keep = (!options.mask.checksSource || options.mask.accepts(a)) && (!options.mask.checksTarget || options.mask.accepts(b))
-                w[p] = keep ? (user?[p] ?? 1) : 0
+                w[p] = options.mask.accepts(source: a, target: b) ? (user?[p] ?? 1) : 0
             }
             kept.append(w)
         }

@@ -186,9 +186,11 @@ public final class Trainer {
         } else {
             var bases: (aToB: ColorMapping, bToA: ColorMapping)?
             let kinds = c.model.baseMapping.candidateKinds
+            let needsAnchors = c.model.architecture == .residual && (!kinds.isEmpty || c.model.predictsTargetExposure)
+            let anchors = needsAnchors ? try Self.subsampledAnchors(data.anchors, pixelsPerPair: c.baseFitPixelsPerPair) : ([], [])
             if c.model.architecture == .residual, !kinds.isEmpty {
-                let fitted = try Self.fitBaseMappings(kinds: kinds, anchors: data.anchors, pixelsPerPair: c.baseFitPixelsPerPair,
-                                                      seed: c.seed, aligningExposure: c.model.alignsAnchorExposure)
+                let fitted = try Self.fitBaseMappings(kinds: kinds, anchors: anchors, seed: c.seed,
+                                                      aligningExposure: c.model.alignsAnchorExposure)
                 bases = (fitted.aToB, fitted.bToA)
                 if c.model.alignsAnchorExposure { anchorGains = (fitted.gainsAToB, fitted.gainsBToA) }
                 notes += fitted.notes
@@ -196,7 +198,8 @@ public final class Trainer {
             network = Raw2RawNetwork(configuration: c.model, cameraA: data.cameraA, cameraB: data.cameraB,
                                      baseMappings: bases, seed: c.seed)
             if c.model.predictsTargetExposure {
-                let exposures = try Self.fitTargetExposures(network: network, data: data, pixelsPerImage: c.baseFitPixelsPerPair)
+                let exposures = try Self.fitTargetExposures(network: network, data: data, anchors: anchors,
+                                                            pixelsPerImage: c.baseFitPixelsPerPair)
                 network.setTargetExposures(aToB: exposures.aToB, bToA: exposures.bToA)
                 notes.append("target exposure A to B: " + (exposures.aToB?.description ?? "none (no usable meter)"))
                 notes.append("target exposure B to A: " + (exposures.bToA?.description ?? "none (no usable meter)"))
@@ -239,23 +242,31 @@ public final class Trainer {
     /// Pixels per anchor pair in the cross-validation folds of ``ModelConfiguration/BaseMapping-swift.enum/crossValidated``.
     static let crossValidationPixelsPerPair = 16_384
 
-    /// Fits the base mappings A to B and B to A on an even subsample of every anchor pair; with
+    /// The anchor pairs, each evenly subsampled to at most `pixelsPerPair` pixels, read once for
+    /// the base and exposure fits.
+    static func subsampledAnchors(_ anchors: PackedImagePairSet, pixelsPerPair: Int) throws(TrainingError)
+        -> (a: [PackedImage], b: [PackedImage]) {
+        var a: [PackedImage] = [], b: [PackedImage] = []
+        for i in 0..<anchors.count {
+            let pair: (a: PackedImage, b: PackedImage)
+            do { pair = try anchors.pair(at: i) } catch { throw .dataset(error) }
+            a.append(pair.a.evenSubsample(maxPixels: pixelsPerPair))
+            b.append(pair.b.evenSubsample(maxPixels: pixelsPerPair))
+        }
+        return (a, b)
+    }
+
+    /// Fits the base mappings A to B and B to A on the (subsampled) anchor pairs; with
     /// `aligningExposure`, with one free exposure gain per pair and direction
     /// (``Calibration/ColorMapping/fitAligningExposure(_:sources:targets:weights:options:maximumIterations:)``),
     /// otherwise with gains of 1. With several candidate `kinds` and at least 3 pairs, each
     /// direction takes the kind with the lowest mean angular error over leave-one-pair-out folds;
     /// `notes` says which and why.
-    static func fitBaseMappings(kinds: [ColorMapping.Kind], anchors: PackedImagePairSet, pixelsPerPair: Int, seed: UInt64,
+    static func fitBaseMappings(kinds: [ColorMapping.Kind], anchors: (a: [PackedImage], b: [PackedImage]), seed: UInt64,
                                 aligningExposure: Bool = false) throws(TrainingError)
         -> (aToB: ColorMapping, bToA: ColorMapping, gainsAToB: [Double], gainsBToA: [Double], notes: [String]) {
         precondition(!kinds.isEmpty, "at least one candidate kind is needed")
-        var sources: [PackedImage] = [], targets: [PackedImage] = []
-        for i in 0..<anchors.count {
-            let pair: (a: PackedImage, b: PackedImage)
-            do { pair = try anchors.pair(at: i) } catch { throw .dataset(error) }
-            sources.append(pair.a.evenSubsample(maxPixels: pixelsPerPair))
-            targets.append(pair.b.evenSubsample(maxPixels: pixelsPerPair))
-        }
+        let sources = anchors.a, targets = anchors.b
         let options = FitOptions(seed: seed)
         func fit(_ kind: ColorMapping.Kind, _ s: [PackedImage], _ t: [PackedImage], iterations: Int = 20) throws(CalibrationError)
             -> (mapping: ColorMapping, gains: [Double]) {
@@ -310,7 +321,8 @@ public final class Trainer {
     /// Fits the target-exposure models of both directions through `network`'s base mappings: the
     /// unpaired images of each camera (at most ``exposureFitImages``, evenly spread) give its
     /// typical level, the anchor pairs the strength.
-    static func fitTargetExposures(network: Raw2RawNetwork, data: TrainingData, pixelsPerImage: Int) throws(TrainingError)
+    static func fitTargetExposures(network: Raw2RawNetwork, data: TrainingData, anchors: (a: [PackedImage], b: [PackedImage]),
+                                   pixelsPerImage: Int) throws(TrainingError)
         -> (aToB: TargetExposure?, bToA: TargetExposure?) {
         func images(_ set: PackedImageSet) throws(TrainingError) -> [PackedImage] {
             let n = set.count, k = min(n, exposureFitImages)
@@ -321,13 +333,7 @@ public final class Trainer {
             return out
         }
         let ua = try images(data.unpairedA), ub = try images(data.unpairedB)
-        var pa: [PackedImage] = [], pb: [PackedImage] = []
-        for i in 0..<data.anchors.count {
-            let pair: (a: PackedImage, b: PackedImage)
-            do { pair = try data.anchors.pair(at: i) } catch { throw .dataset(error) }
-            pa.append(pair.a.evenSubsample(maxPixels: pixelsPerImage))
-            pb.append(pair.b.evenSubsample(maxPixels: pixelsPerImage))
-        }
+        let pa = anchors.a, pb = anchors.b
         let baseAB = network.base(from: .a), baseBA = network.base(from: .b)
         func mapped(_ base: BaseMapping, _ images: [PackedImage]) -> [PackedImage] { images.map { base.mapImage($0, clipped: false) } }
         let ab = TargetExposure.fit(targets: ub, anchorMapped: mapped(baseAB, pa), anchorTargets: pb)
