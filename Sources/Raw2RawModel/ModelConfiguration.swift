@@ -59,6 +59,14 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
         /// lowest mean angular error on the anchor pairs in leave-one-pair-out cross-validation
         /// (root-polynomial 2 with fewer than 3 pairs).
         case crossValidated
+        /// Per direction, the least-squares part with the highest mean PSNR on held-out anchor
+        /// pairs (leave-one-pair-out): root-polynomial 2, linear 4x4 and root-polynomial 3 fitted
+        /// as ``ModelConfiguration/alignsAnchorExposure`` and ``ModelConfiguration/predictsTargetExposure``
+        /// say, and the plain least-squares fits of the anchor baselines (3x3, 4x4, the 16-term
+        /// polynomial, root-polynomial 2) without an exposure model. So the model starts from a
+        /// plain fit wherever modelling exposure does not pay on the anchors (the first candidate
+        /// with fewer than 3 pairs). See ``BaseCandidate``.
+        case anchorValidated
     }
 
     /// The preset these values started from (informational; it chooses the defaults when decoding).
@@ -76,7 +84,7 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
     public var negativeSlope: Float
     /// How the output is kept in [0, 1]. Default `.clamp` (`.sigmoid` in the `paper` preset).
     public var outputRange: OutputRange
-    /// The least-squares base of the residual architecture. Default `.crossValidated`.
+    /// The least-squares base of the residual architecture. Default `.anchorValidated`.
     public var baseMapping: BaseMapping
     /// Width of the global-context branch (CNN channels and MLP width); 0 switches it off. Default 32.
     public var contextWidth: Int
@@ -106,7 +114,7 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
     /// The default: residual on a root-polynomial anchor fit, context branch on, a narrow U-Net.
     public static let `default` = ModelConfiguration(
         preset: "default", architecture: .residual, channels: [16, 32, 64], kernelSize: 3,
-        activation: .leakyReLU, negativeSlope: 0.2, outputRange: .clamp, baseMapping: .crossValidated,
+        activation: .leakyReLU, negativeSlope: 0.2, outputRange: .clamp, baseMapping: .anchorValidated,
         contextWidth: 32, thumbnailSize: 32, correctionInitScale: 1e-3,
         alignsAnchorExposure: true, predictsTargetExposure: true, pixelResidual: false)
 

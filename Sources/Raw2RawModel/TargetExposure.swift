@@ -9,19 +9,51 @@ public enum ExposureMeter: Codable, Sendable, Hashable, CustomStringConvertible 
     case maxChannelPercentile(Double)
     /// The mean of the two green channels: an average meter.
     case greenMean
+    /// The mean of all four packed channels: an average meter.
+    case channelMean
+    /// The mean of all four packed channels weighted by a Gaussian centred on the image, with a
+    /// standard deviation of a third of the image's width and height: a centre-weighted meter.
+    case centreWeightedMean
 
     /// The meters ``TargetExposure/fit(targets:anchorMapped:anchorTargets:meters:)``
-    /// chooses from by default: highlight percentiles 0.9, 0.95, 0.98, 0.99, 0.995 and the green mean.
+    /// chooses from by default: highlight percentiles 0.9, 0.95, 0.98, 0.99, 0.995, the green
+    /// mean, the mean of all channels and the centre-weighted mean.
     public static let candidates: [ExposureMeter] = [
         .maxChannelPercentile(0.9), .maxChannelPercentile(0.95), .maxChannelPercentile(0.98),
-        .maxChannelPercentile(0.99), .maxChannelPercentile(0.995), .greenMean,
+        .maxChannelPercentile(0.99), .maxChannelPercentile(0.995), .greenMean, .channelMean, .centreWeightedMean,
     ]
 
-    /// A short name, e.g. `p98(max)` or `mean(G)`.
+    /// A short name, e.g. `p98(max)`, `mean(G)`, `mean(all)` or `centre(all)`.
     public var description: String {
         switch self {
         case .maxChannelPercentile(let q): return "p\(String(format: "%g", q * 100))(max)"
         case .greenMean: return "mean(G)"
+        case .channelMean: return "mean(all)"
+        case .centreWeightedMean: return "centre(all)"
+        }
+    }
+
+    /// Whether the meter's reading of `image` (as captured) no longer measures its exposure.
+    ///
+    /// A highlight meter is saturated when it reads at least ``TargetExposure/saturatedReading``;
+    /// an average meter (``greenMean``, ``channelMean``, ``centreWeightedMean``) when more than
+    /// ``TargetExposure/saturatedFraction`` of the values it averages are at or above that level,
+    /// since clipped values pull the mean below the light's true level.
+    public func isSaturated(_ image: PackedImage) -> Bool {
+        let level = Float(TargetExposure.saturatedReading)
+        switch self {
+        case .maxChannelPercentile:
+            return reading(of: image) >= TargetExposure.saturatedReading
+        case .greenMean:
+            var clipped = 0
+            for p in 0..<image.pixelCount {
+                if image.values[4 * p + 1] >= level { clipped += 1 }
+                if image.values[4 * p + 2] >= level { clipped += 1 }
+            }
+            return Double(clipped) > TargetExposure.saturatedFraction * Double(2 * image.pixelCount)
+        case .channelMean, .centreWeightedMean:
+            let clipped = image.values.reduce(0) { $0 + ($1 >= level ? 1 : 0) }
+            return Double(clipped) > TargetExposure.saturatedFraction * Double(image.values.count)
         }
     }
 
@@ -46,6 +78,25 @@ public enum ExposureMeter: Codable, Sendable, Hashable, CustomStringConvertible 
             var s = 0.0
             for p in 0..<n { s += clip(v[4 * p + 1]) + clip(v[4 * p + 2]) }
             return max(s / Double(2 * n), 1e-6)
+        case .channelMean:
+            var s = 0.0
+            for i in 0..<(4 * n) { s += clip(v[i]) }
+            return max(s / Double(4 * n), 1e-6)
+        case .centreWeightedMean:
+            let h = image.height, w = image.width
+            let cy = Double(h - 1) / 2, cx = Double(w - 1) / 2
+            let ky = -1 / (2 * pow(max(Double(h) / 3, 0.5), 2)), kx = -1 / (2 * pow(max(Double(w) / 3, 0.5), 2))
+            let columnWeights = (0..<w).map { exp(kx * (Double($0) - cx) * (Double($0) - cx)) }
+            var s = 0.0, total = 0.0
+            for y in 0..<h {
+                let wy = exp(ky * (Double(y) - cy) * (Double(y) - cy))
+                for x in 0..<w {
+                    let p = (y * w + x) * 4, weight = wy * columnWeights[x]
+                    s += weight * (clip(v[p]) + clip(v[p + 1]) + clip(v[p + 2]) + clip(v[p + 3]))
+                    total += 4 * weight
+                }
+            }
+            return max(s / total, 1e-6)
         }
     }
 }
@@ -61,7 +112,7 @@ public enum ExposureMeter: Codable, Sendable, Hashable, CustomStringConvertible 
 ///
 /// ``fit(targets:anchorMapped:anchorTargets:meters:)`` learns it from data. The
 /// target level `m` is the median log reading of the target camera's (unpaired) images, as
-/// captured; a meter that saturates (``saturatedReading``) in more than a quarter of them is not
+/// captured; a meter that saturates (``ExposureMeter/isSaturated(_:)``) in more than a quarter of them is not
 /// used, since the median would no longer be a reading. On the anchor pairs, whose target
 /// readings `t` and mapped-source readings `p` (through the colour mapping, before clipping) are
 /// both known, the prediction `m + β (p - m)` is fitted by least squares, `β` clamped to [0, 1]
@@ -133,8 +184,12 @@ public struct TargetExposure: Codable, Sendable, Equatable, CustomStringConverti
     /// Readings at or above this level count as saturated.
     public static let saturatedReading = 0.97
 
+    /// An average meter is saturated when more than this fraction of the values it averages are
+    /// at or above ``saturatedReading`` (see ``ExposureMeter/isSaturated(_:)``).
+    public static let saturatedFraction = 0.05
+
     /// Fits the model; `nil` when there are fewer than 2 target images, no anchor pair, or when no
-    /// meter is usable: every meter saturates (reads at least ``saturatedReading``) in more than
+    /// meter is usable: every meter saturates (``ExposureMeter/isSaturated(_:)``) in more than
     /// a quarter of the target images, or leaves fewer than 3 anchor targets unsaturated (fewer
     /// than all of them when there are less than 3).
     ///
@@ -145,23 +200,29 @@ public struct TargetExposure: Codable, Sendable, Equatable, CustomStringConverti
     ///   - meters: the meters to choose from.
     public static func fit(targets: [PackedImage], anchorMapped: [PackedImage],
                            anchorTargets: [PackedImage], meters: [ExposureMeter] = ExposureMeter.candidates) -> TargetExposure? {
-        precondition(anchorMapped.count == anchorTargets.count, "one anchor target per mapped anchor, got \(anchorMapped.count) and \(anchorTargets.count)")
         precondition(!meters.isEmpty, "at least one meter is needed")
-        guard targets.count >= 2, !anchorMapped.isEmpty else { return nil }
+        return fit(readings: TargetReadings(targets: targets, meters: meters), anchorMapped: anchorMapped,
+                   anchorTargets: anchorTargets)
+    }
+
+    /// Fits the model from target readings taken once (``TargetReadings``), so that many fits on
+    /// different anchor subsets (leave-one-out validation) do not meter the target images again.
+    static func fit(readings: TargetReadings, anchorMapped: [PackedImage], anchorTargets: [PackedImage]) -> TargetExposure? {
+        precondition(anchorMapped.count == anchorTargets.count, "one anchor target per mapped anchor, got \(anchorMapped.count) and \(anchorTargets.count)")
+        guard readings.imageCount >= 2, !anchorMapped.isEmpty else { return nil }
         var best: TargetExposure?
-        for meter in meters {
-            let rt = targets.map { meter.reading(of: $0) }
+        for (index, meter) in readings.meters.enumerated() {
+            let rt = readings.readings[index]
             // A reading at the clipping point says only "at least this bright": the median and
             // quartiles stay valid while at most a quarter of the target readings saturate.
-            guard Double(rt.filter { $0 >= saturatedReading }.count) <= 0.25 * Double(rt.count) else { continue }
+            guard Double(readings.saturated[index].filter { $0 }.count) <= 0.25 * Double(rt.count) else { continue }
             var t = rt.map { log($0) }
             let m = quantile(&t, 0.5)
             let spread = (quantile(&t, 0.75) - quantile(&t, 0.25)) / 1.349
             // Anchor pairs whose target reading is not saturated: (t - m, p - m).
             let anchors = zip(anchorTargets, anchorMapped).compactMap { target, mapped -> (t: Double, p: Double)? in
-                let r = meter.reading(of: target)
-                guard r < saturatedReading else { return nil }
-                return (log(r) - m, log(meter.reading(of: mapped, clipsHighlights: false)) - m)
+                guard !meter.isSaturated(target) else { return nil }
+                return (log(meter.reading(of: target)) - m, log(meter.reading(of: mapped, clipsHighlights: false)) - m)
             }
             guard anchors.count >= min(3, anchorTargets.count) else { continue }
             let tp = anchors.reduce(0) { $0 + $1.t * $1.p }, pp = anchors.reduce(0) { $0 + $1.p * $1.p }
@@ -175,5 +236,25 @@ public struct TargetExposure: Codable, Sendable, Equatable, CustomStringConverti
             if best == nil || candidate.expectedLogError < best!.expectedLogError { best = candidate }
         }
         return best
+    }
+}
+
+/// The readings of every candidate meter over a target camera's images, taken once.
+struct TargetReadings: Sendable {
+    /// The meters, in candidate order.
+    let meters: [ExposureMeter]
+    /// Per meter, the reading of every target image (as captured, clipped).
+    let readings: [[Double]]
+    /// Per meter, whether each reading is saturated (``ExposureMeter/isSaturated(_:)``).
+    let saturated: [[Bool]]
+
+    /// The number of target images read.
+    var imageCount: Int { readings.first?.count ?? 0 }
+
+    /// Reads every image with every meter.
+    init(targets: [PackedImage], meters: [ExposureMeter] = ExposureMeter.candidates) {
+        self.meters = meters
+        self.readings = meters.map { meter in targets.map { meter.reading(of: $0) } }
+        self.saturated = meters.map { meter in targets.map { meter.isSaturated($0) } }
     }
 }

@@ -185,10 +185,19 @@ public final class Trainer {
             notes.append("resumed from \(r.url.path) at step \(step)")
         } else {
             var bases: (aToB: ColorMapping, bToA: ColorMapping)?
+            var selectedExposures: (aToB: TargetExposure?, bToA: TargetExposure?)?
             let kinds = c.model.baseMapping.candidateKinds
-            let needsAnchors = c.model.architecture == .residual && (!kinds.isEmpty || c.model.predictsTargetExposure)
+            let validated = c.model.architecture == .residual && c.model.baseMapping == .anchorValidated
+            let needsAnchors = c.model.architecture == .residual && (!kinds.isEmpty || validated || c.model.predictsTargetExposure)
             let anchors = needsAnchors ? try Self.subsampledAnchors(data.anchors, pixelsPerPair: c.baseFitPixelsPerPair) : ([], [])
-            if c.model.architecture == .residual, !kinds.isEmpty {
+            if validated {
+                let selected = try Self.selectBases(configuration: c.model, data: data, anchors: anchors,
+                                                    pixelsPerImage: c.baseFitPixelsPerPair, seed: c.seed)
+                bases = (selected.aToB.mapping, selected.bToA.mapping)
+                anchorGains = (selected.aToB.gains, selected.bToA.gains)
+                selectedExposures = (selected.aToB.exposure, selected.bToA.exposure)
+                notes += selected.notes
+            } else if c.model.architecture == .residual, !kinds.isEmpty {
                 let fitted = try Self.fitBaseMappings(kinds: kinds, anchors: anchors, seed: c.seed,
                                                       aligningExposure: c.model.alignsAnchorExposure)
                 bases = (fitted.aToB, fitted.bToA)
@@ -197,7 +206,11 @@ public final class Trainer {
             }
             network = Raw2RawNetwork(configuration: c.model, cameraA: data.cameraA, cameraB: data.cameraB,
                                      baseMappings: bases, seed: c.seed)
-            if c.model.predictsTargetExposure {
+            if let selectedExposures {
+                network.setTargetExposures(aToB: selectedExposures.aToB, bToA: selectedExposures.bToA)
+                notes.append("target exposure A to B: " + (selectedExposures.aToB?.description ?? "none"))
+                notes.append("target exposure B to A: " + (selectedExposures.bToA?.description ?? "none"))
+            } else if c.model.predictsTargetExposure {
                 let exposures = try Self.fitTargetExposures(network: network, data: data, anchors: anchors,
                                                             pixelsPerImage: c.baseFitPixelsPerPair)
                 network.setTargetExposures(aToB: exposures.aToB, bToA: exposures.bToA)
@@ -318,21 +331,43 @@ public final class Trainer {
     /// At most this many unpaired images per camera are read to fit the target-exposure models.
     static let exposureFitImages = 64
 
+    /// Up to ``exposureFitImages`` images of `set`, evenly spread, each evenly subsampled to at most `pixelsPerImage` pixels.
+    static func exposureImages(_ set: PackedImageSet, pixelsPerImage: Int) throws(TrainingError) -> [PackedImage] {
+        let n = set.count, k = min(n, exposureFitImages)
+        var out: [PackedImage] = []
+        for j in 0..<k {
+            do { out.append(try set.image(at: j * n / k).evenSubsample(maxPixels: pixelsPerImage)) } catch { throw .dataset(error) }
+        }
+        return out
+    }
+
+    /// Chooses and fits both directions' least-squares parts for
+    /// ``ModelConfiguration/BaseMapping-swift.enum/anchorValidated`` (see ``BaseCandidate``): the
+    /// candidates are scored by leave-one-anchor-out PSNR, the target camera's unpaired images
+    /// giving the exposure models their level.
+    static func selectBases(configuration: ModelConfiguration, data: TrainingData, anchors: (a: [PackedImage], b: [PackedImage]),
+                            pixelsPerImage: Int, seed: UInt64) throws(TrainingError)
+        -> (aToB: FittedBase, bToA: FittedBase, notes: [String]) {
+        let candidates = BaseSelection.candidates(for: configuration)
+        let exposure = candidates.contains { $0.predictsTargetExposure }
+        let readingsB = exposure ? TargetReadings(targets: try exposureImages(data.unpairedB, pixelsPerImage: pixelsPerImage)) : nil
+        let readingsA = exposure ? TargetReadings(targets: try exposureImages(data.unpairedA, pixelsPerImage: pixelsPerImage)) : nil
+        let options = FitOptions(seed: seed)
+        let ab = try BaseSelection.select(candidates, sources: anchors.a, targets: anchors.b, readings: readingsB, options: options,
+                                          validationPixels: crossValidationPixelsPerPair, direction: "A to B")
+        let ba = try BaseSelection.select(candidates, sources: anchors.b, targets: anchors.a, readings: readingsA, options: options,
+                                          validationPixels: crossValidationPixelsPerPair, direction: "B to A")
+        return (ab.fitted, ba.fitted, [ab.note, ba.note])
+    }
+
     /// Fits the target-exposure models of both directions through `network`'s base mappings: the
     /// unpaired images of each camera (at most ``exposureFitImages``, evenly spread) give its
     /// typical level, the anchor pairs the strength.
     static func fitTargetExposures(network: Raw2RawNetwork, data: TrainingData, anchors: (a: [PackedImage], b: [PackedImage]),
                                    pixelsPerImage: Int) throws(TrainingError)
         -> (aToB: TargetExposure?, bToA: TargetExposure?) {
-        func images(_ set: PackedImageSet) throws(TrainingError) -> [PackedImage] {
-            let n = set.count, k = min(n, exposureFitImages)
-            var out: [PackedImage] = []
-            for j in 0..<k {
-                do { out.append(try set.image(at: j * n / k).evenSubsample(maxPixels: pixelsPerImage)) } catch { throw .dataset(error) }
-            }
-            return out
-        }
-        let ua = try images(data.unpairedA), ub = try images(data.unpairedB)
+        let ua = try exposureImages(data.unpairedA, pixelsPerImage: pixelsPerImage)
+        let ub = try exposureImages(data.unpairedB, pixelsPerImage: pixelsPerImage)
         let pa = anchors.a, pb = anchors.b
         let baseAB = network.base(from: .a), baseBA = network.base(from: .b)
         func mapped(_ base: BaseMapping, _ images: [PackedImage]) -> [PackedImage] { images.map { base.mapImage($0, clipped: false) } }
@@ -505,6 +540,7 @@ extension ModelConfiguration.BaseMapping {
         case .rootPolynomial2: return [.rootPolynomial2]
         case .rootPolynomial3: return [.rootPolynomial3]
         case .crossValidated: return [.linear4x4, .rootPolynomial2, .rootPolynomial3]
+        case .anchorValidated: return [.rootPolynomial2, .linear4x4, .rootPolynomial3]
         }
     }
 }
