@@ -43,9 +43,10 @@ public struct NoiseModel: Sendable, Equatable, Codable {
 public enum ExposureMetering: String, Sendable, Equatable, Codable, CaseIterable {
     /// A percentile (``AutoExposure/percentile``) of the per-pixel largest channel (the default).
     case maximumPercentile = "percentile"
-    /// The mean of all channels over the whole image.
+    /// The mean of all photosites over the whole image (per packed pixel `(R + 2G + B) / 4`, the
+    /// mean of the raw values above black as a fraction of the range).
     case mean
-    /// The mean of all channels weighted by a Gaussian centred on the image, with a standard
+    /// The mean of all photosites weighted by a Gaussian centred on the image, with a standard
     /// deviation of a third of the image's width (horizontally) and height (vertically).
     case centreWeighted = "centre-weighted"
 

@@ -189,12 +189,17 @@ public struct CameraSpecification: Sendable, Equatable, Codable, CustomStringCon
         add("black", blackLevel.map(String.init))
         add("white", whiteLevel.map(String.init))
         add("exposure", exposure?.rawValue)
-        add("target", target.map { "\($0)" })
-        add("percentile", percentile.map { "\($0)" })
-        add("jitter", jitterStops.map { "\($0)" })
-        add("electrons", electronsAtWhite.map { "\($0)" })
-        add("read", readNoise.map { "\($0)" })
+        add("target", target.map(Self.format))
+        add("percentile", percentile.map(Self.format))
+        add("jitter", jitterStops.map(Self.format))
+        add("electrons", electronsAtWhite.map(Self.format))
+        add("read", readNoise.map(Self.format))
         return parts.joined(separator: ",")
+    }
+
+    /// A number as written in the text form: integers without a fraction (`6000`, not `6000.0`).
+    private static func format(_ v: Double) -> String {
+        v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : "\(v)"
     }
 
     /// `base` with this specification's changes; the colour matrices are refitted if the sensor changes.
@@ -215,7 +220,7 @@ public struct CameraSpecification: Sendable, Equatable, Codable, CustomStringCon
                                 reason: "white level \(white) does not fit in \(bits) bits (at most \((1 << bits) - 1))")
         }
         guard black < white else {
-            throw .inconsistent(field: blackLevel != nil ? "black" : "white", reason: "black level \(black) must be below the white level \(white)")
+            throw .inconsistent(field: blackLevel != nil ? "black" : whiteLevel != nil ? "white" : "bits", reason: "black level \(black) must be below the white level \(white)")
         }
         c.bitDepth = bits
         c.whiteLevel = white

@@ -117,7 +117,7 @@ extension CameraModel {
                             k = exp(-0.5 * (dx * dx + dy * dy))
                         }
                         let p = shader.signal(x: x, y: y)
-                        total += k * (p.x + p.y + p.z) / 3
+                        total += k * (p.x + 2 * p.y + p.z) / 4   // the mean of the 2x2 tile's photosites
                         weights += k
                     }
                 }

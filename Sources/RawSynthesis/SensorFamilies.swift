@@ -75,7 +75,11 @@ extension CameraSensitivities {
         case .perturbedNikon5100, .perturbedSigmaSDMerrill:
             let base = family == .perturbedNikon5100 ? data.nikon5100 : data.sigmaSDMerrill
             var rng = Xoshiro256StarStar(seed: SplitMix64.derive(seed, stableHash(family.rawValue)))
-            let channels = base.channels.map { perturb($0.values, &rng) }
+            var channels: [[Double]] = []
+            for _ in 0..<64 {
+                channels = base.channels.map { perturb($0.values, &rng) }
+                if plausible(channels, greenBand: 500...600, smoothness: 0.8) { break }
+            }
             return normalised(name: "\(family.rawValue)@\(seed)", channels)
         case .gaussianIRCut, .gaussianNoIRCut, .phoneBroad, .machineVision:
             var rng = Xoshiro256StarStar(seed: SplitMix64.derive(seed, stableHash(family.rawValue)))
@@ -180,14 +184,17 @@ extension CameraSensitivities {
         return out
     }
 
-    /// The plausibility checks the parametric families guarantee (peaks in band, smoothness).
-    static func plausible(_ c: [[Double]]) -> Bool {
+    /// The plausibility checks the families guarantee: peaks in band (blue below 500 nm, green in
+    /// `greenBand`, red above 570 nm) and second differences at most `smoothness` times the maximum.
+    /// The measured Sigma green layer peaks at 590 nm and its red has second differences up to 0.67,
+    /// hence the wider limits for the perturbed measured curves.
+    static func plausible(_ c: [[Double]], greenBand: ClosedRange<Double> = 500...580, smoothness: Double = 0.35) -> Bool {
         let m = c.map { $0.max()! }.max()!
         guard m > 0 else { return false }
         let peaks = c.map { Spectrum.wavelengths[$0.firstIndex(of: $0.max()!)!] }
-        guard peaks[0] > 570, peaks[1] >= 500 && peaks[1] <= 580, peaks[2] < 500 else { return false }
+        guard peaks[0] > 570, greenBand.contains(peaks[1]), peaks[2] < 500 else { return false }
         for v in c {
-            for i in 1..<(v.count - 1) where abs(v[i + 1] - 2 * v[i] + v[i - 1]) / m > 0.35 { return false }
+            for i in 1..<(v.count - 1) where abs(v[i + 1] - 2 * v[i] + v[i - 1]) / m > smoothness { return false }
             if v.contains(where: { $0 < 0 || !$0.isFinite }) { return false }
         }
         return true
