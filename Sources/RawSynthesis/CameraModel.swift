@@ -39,23 +39,66 @@ public struct NoiseModel: Sendable, Equatable, Codable {
     public var isNoiseFree: Bool { shot == nil && readNoise == 0 }
 }
 
-/// Automatic exposure: scale the scene so that a percentile of the brightest channel hits a target level.
+/// What an auto-exposure rule measures on the scene.
+public enum ExposureMetering: String, Sendable, Equatable, Codable, CaseIterable {
+    /// A percentile (``AutoExposure/percentile``) of the per-pixel largest channel (the default).
+    case maximumPercentile = "percentile"
+    /// The mean of all photosites over the whole image (per packed pixel `(R + 2G + B) / 4`, the
+    /// mean of the raw values above black as a fraction of the range).
+    case mean
+    /// The mean of all photosites weighted by a Gaussian centred on the image, with a standard
+    /// deviation of a third of the image's width (horizontally) and height (vertically).
+    case centreWeighted = "centre-weighted"
+
+    /// The exposure target a rule with this metering uses unless told otherwise: 0.85 of the range
+    /// for the percentile of the largest channel, 0.2 for the means.
+    public var defaultTarget: Double { self == .maximumPercentile ? 0.85 : 0.2 }
+}
+
+/// Automatic exposure: scale the scene so that a metered level (by default a percentile of the
+/// brightest channel) hits a target level.
 public struct AutoExposure: Sendable, Equatable, Codable {
-    /// The percentile (0...1) of the per-pixel largest channel that is metered, e.g. 0.98.
+    /// The percentile (0...1) of the per-pixel largest channel that is metered, e.g. 0.98
+    /// (used by ``ExposureMetering/maximumPercentile`` only).
     public var percentile: Double
-    /// Where that percentile lands, as a fraction of the range from black to white, e.g. 0.8.
+    /// Where the metered level lands, as a fraction of the range from black to white, e.g. 0.8.
     public var target: Double
     /// Per-capture randomness: the exposure is multiplied by `2^u`, `u` uniform in `±jitterStops`.
     public var jitterStops: Double
+    /// What is metered.
+    public var metering: ExposureMetering
 
     /// Creates an auto-exposure rule.
-    public init(percentile: Double = 0.98, target: Double = 0.85, jitterStops: Double = 0.3) {
+    public init(percentile: Double = 0.98, target: Double = 0.85, jitterStops: Double = 0.3,
+                metering: ExposureMetering = .maximumPercentile) {
         precondition(percentile > 0 && percentile <= 1, "the metered percentile must lie in (0, 1], got \(percentile)")
         precondition(target > 0 && target.isFinite, "the exposure target must be positive, got \(target)")
         precondition(jitterStops >= 0 && jitterStops.isFinite, "the exposure jitter must be non-negative, got \(jitterStops)")
         self.percentile = percentile
         self.target = target
         self.jitterStops = jitterStops
+        self.metering = metering
+    }
+
+    private enum CodingKeys: String, CodingKey { case percentile, target, jitterStops, metering }
+
+    /// Decodes a rule; a missing `metering` key (manifests written before metering modes existed)
+    /// means ``ExposureMetering/maximumPercentile``.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        percentile = try c.decode(Double.self, forKey: .percentile)
+        target = try c.decode(Double.self, forKey: .target)
+        jitterStops = try c.decode(Double.self, forKey: .jitterStops)
+        metering = try c.decodeIfPresent(ExposureMetering.self, forKey: .metering) ?? .maximumPercentile
+    }
+
+    /// Encodes a rule; the default metering is left out, so such rules encode exactly as before.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(percentile, forKey: .percentile)
+        try c.encode(target, forKey: .target)
+        try c.encode(jitterStops, forKey: .jitterStops)
+        if metering != .maximumPercentile { try c.encode(metering, forKey: .metering) }
     }
 }
 

@@ -32,7 +32,8 @@ extension CameraModel {
     ///
     /// Steps: per packed pixel, the camera's linear response to the scene (shading x mixture of the
     /// material's base and texture spectra under the local light); exposure (``exposure``: fixed,
-    /// or metered on a percentile of the brightest channel with a random offset drawn from `seed`);
+    /// or metered (``ExposureMetering``: a percentile of the brightest channel, the mean or the
+    /// centre-weighted mean of all channels) with a random offset drawn from `seed`);
     /// shot noise (Poisson on the electrons) and read noise (Gaussian, DN), each photosite of the
     /// 2x2 tile drawn independently; rounding to integers; black level; clipping to `0...whiteLevel`;
     /// mosaicking to ``pattern``. The noise streams are seeded per row from `seed` and the camera's
@@ -92,14 +93,36 @@ extension CameraModel {
             let w = shader.raster.scene.width, h = shader.raster.scene.height
             var step = 1
             while (w / step) * (h / step) > 4096 { step += 1 }
-            var maxima: [Double] = []
-            maxima.reserveCapacity((w / step + 1) * (h / step + 1))
-            for y in stride(from: step / 2, to: h, by: step) {
-                for x in stride(from: step / 2, to: w, by: step) { maxima.append(shader.signal(x: x, y: y).max()) }
+            let metered: Double
+            switch ae.metering {
+            case .maximumPercentile:
+                var maxima: [Double] = []
+                maxima.reserveCapacity((w / step + 1) * (h / step + 1))
+                for y in stride(from: step / 2, to: h, by: step) {
+                    for x in stride(from: step / 2, to: w, by: step) { maxima.append(shader.signal(x: x, y: y).max()) }
+                }
+                maxima.sort()
+                let index = min(maxima.count - 1, max(0, Int((ae.percentile * Double(maxima.count)).rounded(.up)) - 1))
+                metered = maxima[index]
+            case .mean, .centreWeighted:
+                let weighted = ae.metering == .centreWeighted
+                let cx = Double(w) / 2, cy = Double(h) / 2
+                let sx = Double(w) / 3, sy = Double(h) / 3
+                var total = 0.0, weights = 0.0
+                for y in stride(from: step / 2, to: h, by: step) {
+                    for x in stride(from: step / 2, to: w, by: step) {
+                        var k = 1.0
+                        if weighted {
+                            let dx = (Double(x) + 0.5 - cx) / sx, dy = (Double(y) + 0.5 - cy) / sy
+                            k = exp(-0.5 * (dx * dx + dy * dy))
+                        }
+                        let p = shader.signal(x: x, y: y)
+                        total += k * (p.x + 2 * p.y + p.z) / 4   // the mean of the 2x2 tile's photosites
+                        weights += k
+                    }
+                }
+                metered = weights > 0 ? total / weights : 0
             }
-            maxima.sort()
-            let index = min(maxima.count - 1, max(0, Int((ae.percentile * Double(maxima.count)).rounded(.up)) - 1))
-            let metered = maxima[index]
             var rng = Xoshiro256StarStar(seed: SplitMix64.derive(seed, stableHash(name), 0))
             let jitter = ae.jitterStops > 0 ? rng.uniform(-ae.jitterStops, ae.jitterStops) : 0
             let level = ae.target * exp2(jitter)

@@ -39,14 +39,17 @@ public enum SpectralDataError: Error, Sendable, Equatable, CustomStringConvertib
 /// - camera sensitivities of the Nikon D5100 and the Sigma SD Merrill (Darrodi et al. 2015, NPL),
 /// - the CIE 1931 2° colour matching functions,
 /// - ten illuminants (A, D50, D65, D75, FL2, FL7, FL11, LED-B3, LED-B5, LED-RGB1), each 1 at 560 nm,
+/// - 41 more CIE lights (``extendedIlluminants``: FL1...FL12, FL3.1...FL3.15, HP1...HP5, LED-*), 1 at 560 nm,
 /// - the 24 ColorChecker reflectances (BabelColor average) and the 190 rawtoaces training reflectances.
 ///
-/// Load it once with ``bundled()`` (cached) or from any folder with the same five CSV files with
-/// ``init(directory:)``.
+/// Load it once with ``bundled()`` (cached) or from any folder with the same six CSV files with
+/// ``init(directory:)``. Besides the tabulated lights, ``illuminant(named:)`` computes blackbodies
+/// (`blackbody-3200`) and CIE daylights (`daylight-5500`) at any temperature (see ``LightName``).
 public struct SpectralData: Sendable, Equatable {
-    /// The file names of the five tables.
+    /// The file names of the six tables.
     public static let fileNames = ["cameras.csv", "cmf_cie1931_2deg.csv", "illuminants.csv",
-                                   "reflectances_colorchecker.csv", "reflectances_training.csv"]
+                                   "reflectances_colorchecker.csv", "reflectances_training.csv",
+                                   "illuminants_extended.csv"]
     /// The illuminant names the simulator expects, in table order.
     public static let illuminantNames = ["A", "D50", "D65", "D75", "FL2", "FL7", "FL11", "LED-B3", "LED-B5", "LED-RGB1"]
 
@@ -58,6 +61,9 @@ public struct SpectralData: Sendable, Equatable {
     public var colorMatchingFunctions: (x: Spectrum, y: Spectrum, z: Spectrum)
     /// The illuminants, in table order (see ``illuminantNames``).
     public var illuminants: [Illuminant]
+    /// The 41 lights of `illuminants_extended.csv`, in table order (CIE FL*, HP* and LED-*; six of
+    /// them, e.g. FL2 and LED-B3, repeat lights of ``illuminants`` with identical values).
+    public var extendedIlluminants: [Illuminant]
     /// The 24 ColorChecker reflectances in chart order (patch 1 = dark skin, 19 = white).
     public var colorChecker: [NamedSpectrum]
     /// The 190 training reflectances `r000` ... `r189`.
@@ -69,7 +75,8 @@ public struct SpectralData: Sendable, Equatable {
             && a.colorMatchingFunctions.x == b.colorMatchingFunctions.x
             && a.colorMatchingFunctions.y == b.colorMatchingFunctions.y
             && a.colorMatchingFunctions.z == b.colorMatchingFunctions.z
-            && a.illuminants == b.illuminants && a.colorChecker == b.colorChecker
+            && a.illuminants == b.illuminants && a.extendedIlluminants == b.extendedIlluminants
+            && a.colorChecker == b.colorChecker
             && a.trainingReflectances == b.trainingReflectances
     }
 
@@ -79,9 +86,19 @@ public struct SpectralData: Sendable, Equatable {
     /// The two measured camera sensitivity sets.
     public var cameraSensitivities: [CameraSensitivities] { [nikon5100, sigmaSDMerrill] }
 
-    /// The illuminant called `name`, or `nil`.
+    /// Every tabulated light, one per name: ``illuminants`` followed by the ``extendedIlluminants``
+    /// whose names are not among them (45 lights).
+    public var tabulatedIlluminants: [Illuminant] {
+        let known = Set(illuminants.map(\.name))
+        return illuminants + extendedIlluminants.filter { !known.contains($0.name) }
+    }
+
+    /// The light called `name`, or `nil` if there is none (see ``resolveIlluminant(named:)`` for the reason).
+    ///
+    /// Resolves every tabulated name (``tabulatedIlluminants``) and the parametric lights
+    /// `blackbody-<kelvin>` and `daylight-<kelvin>` (see ``LightName``).
     public func illuminant(named name: String) -> Illuminant? {
-        illuminants.first { $0.name == name }
+        try? resolveIlluminant(named: name)
     }
 
     /// The reflectance (ColorChecker or training) called `name`, or `nil`.
@@ -120,7 +137,7 @@ public struct SpectralData: Sendable, Equatable {
         }
     }()
 
-    /// Loads the five CSV tables (see ``fileNames``) from `directory`.
+    /// Loads the six CSV tables (see ``fileNames``) from `directory`.
     ///
     /// Each file must have a header row starting with `wavelength_nm` and exactly 31 data rows at
     /// 400, 410, ..., 700 nm, with finite numbers in every column.
@@ -143,6 +160,11 @@ public struct SpectralData: Sendable, Equatable {
             illuminants.append(Illuminant(name: name, spectrum: try ill.column(name)))
         }
         self.illuminants = illuminants
+        let extended = try load("illuminants_extended.csv")
+        guard extended.names.count == 41 else {
+            throw .malformed(path: extended.path, line: 1, reason: "expected 41 extended illuminant columns, found \(extended.names.count)")
+        }
+        extendedIlluminants = extended.named.map { Illuminant(name: $0.name, spectrum: $0.spectrum) }
         let cc = try load("reflectances_colorchecker.csv")
         guard cc.names.count == 24 else {
             throw .malformed(path: cc.path, line: 1, reason: "expected 24 ColorChecker columns, found \(cc.names.count)")

@@ -33,6 +33,20 @@ struct Synth: ParsableCommand {
             curves). Writes unpaired/<camera>/raw-rggb, paired/<camera>/anchor-raw-rggb and \
             paired/<camera>/raw-rggb, plus dataset.json. Deterministic by seed; rerunning into \
             the same folder keeps the files already written.
+
+            Each camera can be changed with a specification of comma-separated key=value fields \
+            (--camera-a-spec, --camera-b-spec), any subset of: name=<folder>, \
+            sensor=<family>[@<seed>] (families: \(SensorFamily.allCases.map(\.rawValue).joined(separator: ", "))), \
+            pattern=rggb|grbg|gbrg|bggr, bits=<1-16>, black=<DN>, white=<DN>, \
+            exposure=percentile|mean|centre-weighted|fixed, target=<fraction of range, or the \
+            fixed exposure>, percentile=<0-1>, jitter=<stops>, electrons=<at white, 0 = no shot \
+            noise>, read=<DN>. Example: \
+            --camera-b-spec 'name=cam1,sensor=gaussian-ircut@3,pattern=grbg,bits=10,black=64,exposure=mean,jitter=0.2,electrons=6000,read=1.5'.
+
+            Illuminants: any tabulated CIE light (A, D50, D65, D75, FL1-FL12, FL3.1-FL3.15, \
+            HP1-HP5, LED-B1-B5, LED-BH1, LED-RGB1, LED-V1, LED-V2), blackbody-<kelvin> \
+            (1000-25000), daylight-<kelvin> (CIE daylight, 4000-25000), or a group: \
+            \(IlluminantGroup.allCases.map(\.rawValue).joined(separator: ", ")).
             """)
 
     @Option(name: .long, help: "The dataset folder to write (created if needed).")
@@ -62,8 +76,15 @@ struct Synth: ParsableCommand {
     @Option(name: .customLong("camera-b"), help: "Folder name of the Galaxy-S9-like camera.")
     var cameraB = "s9-like"
 
+    @Option(name: .customLong("camera-a-spec"),
+            help: "Changes to camera A, e.g. 'sensor=gaussian-ircut@3,pattern=grbg,bits=10,exposure=mean' (see above).")
+    var cameraASpec = ""
+
+    @Option(name: .customLong("camera-b-spec"), help: "Changes to camera B (same form as --camera-a-spec).")
+    var cameraBSpec = ""
+
     @Option(name: .long, parsing: .upToNextOption,
-            help: "The illuminants scenes are lit by, chosen uniformly (default: all bundled: A D50 D65 D75 FL2 FL7 FL11 LED-B3 LED-B5 LED-RGB1).")
+            help: "The illuminants scenes are lit by, chosen uniformly: names, blackbody-<K>, daylight-<K> or groups (default: standard = A D50 D65 D75 FL2 FL7 FL11 LED-B3 LED-B5 LED-RGB1).")
     var illuminants: [String] = []
 
     @Option(name: .customLong("mixture-probability"),
@@ -83,10 +104,33 @@ struct Synth: ParsableCommand {
         guard mixtureProbability >= 0 && mixtureProbability <= 1 else {
             throw ValidationError("--mixture-probability must lie in 0...1, got \(mixtureProbability)")
         }
-        let known = SpectralData.illuminantNames
-        for n in illuminants where !known.contains(n) {
-            throw ValidationError("unknown illuminant '\(n)'; known: \(known.joined(separator: ", "))")
+        let data = try SpectralData.bundled()
+        do throws(IlluminantError) {
+            _ = try data.expandIlluminantNames(illuminants)
+        } catch {
+            throw ValidationError(error.description)
         }
+        let (a, b) = try cameras(data)
+        guard a.name != b.name else { throw ValidationError("the two cameras need different names, both are '\(a.name)'") }
+    }
+
+    /// The two cameras: the presets, named by --camera-a/--camera-b, changed by the specifications.
+    private func cameras(_ data: SpectralData) throws -> (CameraModel, CameraModel) {
+        var a = CameraModel.iPhoneXLike(data)
+        a.name = cameraA
+        var b = CameraModel.galaxyS9Like(data)
+        b.name = cameraB
+        do throws(CameraSpecificationError) {
+            a = try CameraSpecification(parsing: cameraASpec).camera(basedOn: a, data: data)
+        } catch {
+            throw ValidationError("--camera-a-spec: \(error.description)")
+        }
+        do throws(CameraSpecificationError) {
+            b = try CameraSpecification(parsing: cameraBSpec).camera(basedOn: b, data: data)
+        } catch {
+            throw ValidationError("--camera-b-spec: \(error.description)")
+        }
+        return (a, b)
     }
 
     private func describe(_ c: CameraModel) -> String {
@@ -95,14 +139,12 @@ struct Synth: ParsableCommand {
 
     func run() throws {
         let data = try SpectralData.bundled()
-        var a = CameraModel.iPhoneXLike(data)
-        a.name = cameraA
-        var b = CameraModel.galaxyS9Like(data)
-        b.name = cameraB
+        let (a, b) = try cameras(data)
+        let lights = illuminants.isEmpty ? SpectralData.illuminantNames : try data.expandIlluminantNames(illuminants)
         let config = SyntheticDatasetConfiguration(
             cameraA: a, cameraB: b, unpairedCount: unpaired, anchorCount: anchors, testCount: test,
             scenes: SceneConfiguration(width: size.width, height: size.height,
-                                       illuminants: illuminants.isEmpty ? SpectralData.illuminantNames : illuminants,
+                                       illuminants: lights,
                                        mixtureProbability: mixtureProbability),
             seed: seed, format: format)
         let generator = SyntheticDatasetGenerator(configuration: config, data: data)
