@@ -15,6 +15,14 @@ struct EvaluateCommand: ParsableCommand {
             on all anchor pairs); and 'learned' with --model. Metrics per image (PSNR, MAE, mean and median angular \
             error), then mean over images. Prints a Markdown table, or JSON with --json; --out writes report.md, \
             results.json and figures. Progress goes to standard error.
+
+            --oracles adds two upper bounds that cheat by looking at each test target, marked as oracles \
+            ("oracle": true in JSON, "(oracle: uses the test target)" in the table) and never counted as a \
+            baseline: oracle-aligned-rootpoly2-gain (a root-polynomial fitted on the anchors with one free \
+            exposure gain per anchor pair, applied unclipped, times the per-image gain that best fits the target \
+            on pixels where no channel of source or target reaches 0.98, then clipped) bounds a perfect exposure \
+            predictor on top of a global colour fit; oracle-per-image-4x4 (a 4x4 fitted on the test pair itself) \
+            bounds any per-image global linear mapping.
             """)
 
     @Option(name: .long, help: "The dataset folder.")
@@ -41,6 +49,9 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .long, help: "No progress output.")
     var quiet = false
 
+    @Flag(name: .long, help: "Add the oracle rows: upper bounds that use the test targets (see below).")
+    var oracles = false
+
     func validate() throws {
         guard cameraA != cameraB else { throw ValidationError("--camera-a and --camera-b must differ") }
         guard figures >= 0 else { throw ValidationError("--figures must be >= 0") }
@@ -49,7 +60,7 @@ struct EvaluateCommand: ParsableCommand {
     func run() throws {
         let report = try EvaluationRun(dataset: URL(fileURLWithPath: dataset), cameraA: cameraA, cameraB: cameraB,
                                        model: model.map { URL(fileURLWithPath: $0) },
-                                       figurePairs: out == nil ? 0 : figures, quiet: quiet).run()
+                                       figurePairs: out == nil ? 0 : figures, quiet: quiet, oracles: oracles).run()
         if json {
             FileHandle.standardOutput.write(report.jsonData())
             print("")
@@ -61,7 +72,7 @@ struct EvaluateCommand: ParsableCommand {
             let notes = ["Dataset `\(dataset)`, cameras A = `\(cameraA)`, B = `\(cameraB)`"
                          + (model.map { ", model `\($0)`" } ?? "") + ".",
                          "Made by `raw2raw evaluate --dataset \(dataset) --camera-a \(cameraA) --camera-b \(cameraB)"
-                         + (model.map { " --model \($0)" } ?? "") + " --out \(out)`."]
+                         + (model.map { " --model \($0)" } ?? "") + (oracles ? " --oracles" : "") + " --out \(out)`."]
             try report.write(to: url, notes: notes)
             if !quiet { printError("report: \(url.appendingPathComponent("report.md").path)") }
         }
@@ -76,13 +87,16 @@ struct EvaluationRun {
     var model: URL?
     var figurePairs: Int
     var quiet: Bool
+    /// Whether to add the oracle rows (`evaluate --oracles`); the demo leaves them out.
+    var oracles = false
 
     func run() throws -> EvaluationReport {
         let layout = try DatasetLayout(root: dataset)
         let tests = try layout.testPairs(cameraA: cameraA, cameraB: cameraB)
         for w in tests.warnings { printError("warning: \(w)") }
-        if !quiet { printError("fitting the baselines on the anchor pairs...") }
-        let methods = try Evaluator.standardMethods(layout: layout, cameraA: cameraA, cameraB: cameraB, modelDirectory: model)
+        if !quiet { printError("fitting the baselines\(oracles ? " and the oracles" : "") on the anchor pairs...") }
+        let methods = try Evaluator.standardMethods(layout: layout, cameraA: cameraA, cameraB: cameraB, modelDirectory: model,
+                                                    oracles: oracles)
         if !quiet {
             printError("evaluating \(methods.map(\.name).joined(separator: ", ")) on \(tests.count) test pairs, both directions")
         }

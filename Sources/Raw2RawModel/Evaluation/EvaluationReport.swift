@@ -7,6 +7,10 @@ import RawIO
 /// Render it as a Markdown table (``markdownTable()``), as JSON (``jsonData(includePerImage:)``,
 /// `{"results": [{"method", "direction", "psnr", "mae", "angularErrorMean", "angularErrorMedian", ...}]}`),
 /// or write a report folder (``write(to:title:notes:)``).
+///
+/// Oracle rows (``EvaluationResult/isOracle``: methods that use the test target, see
+/// ``OracleMethods``) are marked in the table and the JSON, and are left out of the best value in
+/// bold and of every "best baseline" comparison.
 public struct EvaluationReport: Sendable {
     /// The results, direction by direction, methods in evaluation order.
     public var results: [EvaluationResult]
@@ -28,18 +32,21 @@ public struct EvaluationReport: Sendable {
     }
 
     /// A Markdown table of the headline metrics, one row per method and direction; the best mean
-    /// PSNR of each direction is in bold.
+    /// PSNR of each direction among the methods that are not oracles is in bold.
+    ///
+    /// An oracle's method name is followed by ``oracleMarker``.
     public func markdownTable() -> String {
         var lines = [
             "| Method | Direction | PSNR mean (dB) | PSNR median (dB) | MAE mean | Angular error mean (°) | Angular error median (°) |",
             "|---|---|---:|---:|---:|---:|---:|",
         ]
         var best: [EvaluationDirection: Double] = [:]
-        for r in results where !r.psnr.isNaN { best[r.direction] = max(best[r.direction] ?? -.infinity, r.psnr) }
+        for r in results where !r.psnr.isNaN && !r.isOracle { best[r.direction] = max(best[r.direction] ?? -.infinity, r.psnr) }
         for r in results {
             let psnr = Self.format(r.psnr, digits: 2)
-            let psnrCell = best[r.direction] == r.psnr ? "**\(psnr)**" : psnr
-            lines.append("| \(r.method) | \(r.direction) | \(psnrCell) | \(Self.format(r.medianOverImages.psnr, digits: 2)) | "
+            let psnrCell = !r.isOracle && best[r.direction] == r.psnr ? "**\(psnr)**" : psnr
+            let name = r.isOracle ? "\(r.method) \(Self.oracleMarker)" : r.method
+            lines.append("| \(name) | \(r.direction) | \(psnrCell) | \(Self.format(r.medianOverImages.psnr, digits: 2)) | "
                          + "\(Self.format(r.mae, digits: 5)) | \(Self.format(r.angularErrorMean, digits: 3)) | "
                          + "\(Self.format(r.angularErrorMedian, digits: 3)) |")
         }
@@ -65,14 +72,19 @@ public struct EvaluationReport: Sendable {
         return lines
     }
 
+    /// What follows an oracle's name in the Markdown table: `(oracle: uses the test target)`.
+    public static let oracleMarker = "(oracle: uses the test target)"
+
     /// One sentence per direction comparing `method` with the strongest of the other methods
-    /// (identity excluded): its mean PSNR against the highest baseline PSNR, and its mean angular
-    /// error against the lowest baseline angular error, with the margins.
+    /// (identity and oracles excluded): its mean PSNR against the highest baseline PSNR, and its
+    /// mean angular error against the lowest baseline angular error, with the margins.
     public func bestBaselineComparison(of method: String) -> [String] {
         var lines: [String] = []
         for direction in EvaluationDirection.allCases {
             guard let m = result(method: method, direction: direction) else { continue }
-            let others = results.filter { $0.direction == direction && $0.method != method && $0.method != EvaluationMethod.identityName }
+            let others = results.filter {
+                $0.direction == direction && $0.method != method && $0.method != EvaluationMethod.identityName && !$0.isOracle
+            }
             guard let bestPSNR = others.max(by: { $0.psnr < $1.psnr }) else { continue }
             var line = "\(direction): \(method) \(Self.format(m.psnr, digits: 2)) dB vs the best baseline PSNR, "
                 + "\(bestPSNR.method) \(Self.format(bestPSNR.psnr, digits: 2)) dB "
@@ -88,12 +100,32 @@ public struct EvaluationReport: Sendable {
         return lines
     }
 
+    /// One sentence per direction and oracle saying how far `method` is below (or above) the
+    /// oracle in mean PSNR, e.g. `A->B: learned 30.00 dB is 4.20 dB below the oracle
+    /// oracle-per-image-4x4 (34.20 dB)`.
+    ///
+    /// Empty when `method` was not evaluated or the report has no oracle rows.
+    public func oracleComparison(of method: String) -> [String] {
+        var lines: [String] = []
+        for direction in EvaluationDirection.allCases {
+            guard let m = result(method: method, direction: direction) else { continue }
+            for o in results where o.direction == direction && o.isOracle && o.method != method {
+                let gap = o.psnr - m.psnr
+                let position = gap >= 0 ? "below" : "above"
+                lines.append("\(direction): \(method) \(Self.format(m.psnr, digits: 2)) dB is \(Self.format(Swift.abs(gap), digits: 2)) dB "
+                             + "\(position) the oracle \(o.method) (\(Self.format(o.psnr, digits: 2)) dB)")
+            }
+        }
+        return lines
+    }
+
     /// The report as JSON: `{"results": [...]}`, keys sorted, pretty-printed.
     ///
     /// Every result carries `method`, `direction` (`"A->B"` or `"B->A"`), `imageCount`, `psnr`,
     /// `mae`, `angularErrorMean`, `angularErrorMedian` (means over images; `null` when no pixel
     /// qualifies for the angle), `medianOverImages` and `summary` (Calibration's
     /// ``MetricSummary``), and with `includePerImage` a `perImage` object keyed by pair name.
+    /// Oracle rows also carry `"oracle": true`; other rows have no `oracle` key.
     /// Non-finite numbers (an exact prediction's infinite PSNR) are written as the strings
     /// `"Infinity"`, `"-Infinity"` and `"NaN"`.
     public func jsonData(includePerImage: Bool = false) -> Data {
@@ -149,6 +181,12 @@ public struct EvaluationReport: Sendable {
         text += "(and for PSNR also median) over images. The angular error compares (R, mean of the greens, B) "
         text += "per pixel, leaving out near-black pixels; \"mean\" and \"median\" are per image, averaged over images.\n\n"
         text += markdownTable() + "\n"
+        let oracles = methods.filter { name in results.contains { $0.method == name && $0.isOracle } }
+        if !oracles.isEmpty {
+            text += "Rows marked \(Self.oracleMarker) are oracles: \(oracles.joined(separator: ", ")). They look at the test "
+            text += "target itself, so they are upper bounds rather than methods, and they are left out of the best value "
+            text += "in bold and of the comparisons with the baselines.\n\n"
+        }
         let baselines = [BaselineMethods.singleCalibrationName, BaselineMethods.anchorName(.linear3x3)]
         if let learned = methods.first(where: { $0 == "learned" }) {
             text += "## The paper's central claim\n\n"
@@ -159,6 +197,13 @@ public struct EvaluationReport: Sendable {
             if !best.isEmpty {
                 text += "## Against the strongest baseline\n\n"
                 for line in best { text += "- " + line + "\n" }
+                text += "\n"
+            }
+            let bounds = oracleComparison(of: learned)
+            if !bounds.isEmpty {
+                text += "## Below the oracles\n\n"
+                text += "How far the learned model is from the upper bounds that use the test target.\n\n"
+                for line in bounds { text += "- " + line + "\n" }
                 text += "\n"
             }
         }

@@ -84,7 +84,7 @@ public struct Evaluator {
                 var predictions: [PackedImage] = []
                 for (m, method) in methods.enumerated() {
                     let prediction: PackedImage
-                    do { prediction = try method.map(source, direction) } catch {
+                    do { prediction = try method.predict(source: source, target: target, direction: direction) } catch {
                         throw .methodFailed(method: method.name, direction: direction, pair: names[i], reason: "\(error)")
                     }
                     guard prediction.height == source.height && prediction.width == source.width else {
@@ -106,7 +106,7 @@ public struct Evaluator {
         for (d, direction) in directions.enumerated() {
             for (m, method) in methods.enumerated() {
                 results.append(EvaluationResult(method: method.name, direction: direction, perImage: metrics[d][m],
-                                                pairNames: names))
+                                                pairNames: names, oracle: method.isOracle))
             }
         }
         return EvaluationReport(results: results, pairNames: names, figures: figures)
@@ -153,9 +153,22 @@ public struct EvaluationResult: Sendable, Codable, Equatable {
     public var summary: MetricSummary
     /// The per-image metrics, keyed by pair name (`nil` in reports that leave them out).
     public var perImage: [String: ImageMetrics]?
+    /// `true` when the method is an oracle (it uses the test target; an upper bound, not a
+    /// method); `nil` otherwise, so ordinary rows' JSON has no `oracle` key.
+    public var oracle: Bool?
+
+    /// Whether the row is an oracle's (``oracle`` is `true`).
+    public var isOracle: Bool { oracle == true }
 
     /// Aggregates per-image metrics (one per pair, in the order of `pairNames`).
-    public init(method: String, direction: EvaluationDirection, perImage: [ImageMetrics], pairNames: [String]) {
+    /// - Parameters:
+    ///   - method: the method's name.
+    ///   - direction: the direction.
+    ///   - perImage: one metric per pair.
+    ///   - pairNames: the pairs' names, in the order of `perImage`.
+    ///   - oracle: whether the method is an oracle (see ``EvaluationMethod/isOracle``). Default `false`.
+    public init(method: String, direction: EvaluationDirection, perImage: [ImageMetrics], pairNames: [String],
+                oracle: Bool = false) {
         precondition(perImage.count == pairNames.count && !perImage.isEmpty,
                      "one metric per pair needed, got \(perImage.count) for \(pairNames.count) pairs")
         let s = MetricSummary(perImage)
@@ -170,5 +183,6 @@ public struct EvaluationResult: Sendable, Codable, Equatable {
                                          angularErrorMedian: s.angularMedian?.median)
         self.summary = s
         self.perImage = Dictionary(zip(pairNames, perImage), uniquingKeysWith: { first, _ in first })
+        self.oracle = oracle ? true : nil
     }
 }
