@@ -1,4 +1,5 @@
 import Calibration
+import Dispatch
 import Foundation
 import RawIO
 
@@ -137,32 +138,37 @@ enum BaseSelection {
     static func score(_ candidates: [BaseCandidate], sources: [PackedImage], targets: [PackedImage], readings: TargetReadings?,
                       options: FitOptions) -> [BaseCandidateScore] {
         let metric = MetricOptions(computesSSIM: false)
-        var scores: [BaseCandidateScore] = []
-        for candidate in candidates {
-            var total = 0.0, folds = 0, angle = 0.0, angles = 0
-            for i in sources.indices {
-                let rest = sources.indices.filter { $0 != i }
-                guard let fitted = try? fit(candidate, sources: rest.map { sources[$0] }, targets: rest.map { targets[$0] },
-                                            readings: readings, options: options, iterations: 5) else { continue }
-                let m = ImageMetrics(prediction: predict(fitted, sources[i]), reference: targets[i], options: metric)
-                guard !m.psnr.isNaN else { continue }
-                total += min(m.psnr, 100)
-                folds += 1
-                // Colour alone: the mapping before any re-exposure, whose clipping would change hues.
-                var colourOnly = fitted
-                colourOnly.exposure = nil
-                let colour = fitted.exposure == nil ? m : ImageMetrics(prediction: predict(colourOnly, sources[i]), reference: targets[i], options: metric)
-                if let a = colour.angularError?.mean {
-                    angle += a
-                    angles += 1
+        // Candidates are independent: score them in parallel, each into its own slot.
+        var slots = [BaseCandidateScore?](repeating: nil, count: candidates.count)
+        slots.withUnsafeMutableBufferPointer { buffer in
+            let out = SharedPointer(base: buffer.baseAddress!)
+            DispatchQueue.concurrentPerform(iterations: candidates.count) { index in
+                let candidate = candidates[index]
+                var total = 0.0, folds = 0, angle = 0.0, angles = 0
+                for i in sources.indices {
+                    let rest = sources.indices.filter { $0 != i }
+                    guard let fitted = try? fit(candidate, sources: rest.map { sources[$0] }, targets: rest.map { targets[$0] },
+                                                readings: readings, options: options, iterations: 5) else { continue }
+                    let m = ImageMetrics(prediction: predict(fitted, sources[i]), reference: targets[i], options: metric)
+                    guard !m.psnr.isNaN else { continue }
+                    total += min(m.psnr, 100)
+                    folds += 1
+                    // Colour alone: the mapping before any re-exposure, whose clipping would change hues.
+                    var colourOnly = fitted
+                    colourOnly.exposure = nil
+                    let colour = fitted.exposure == nil ? m : ImageMetrics(prediction: predict(colourOnly, sources[i]), reference: targets[i], options: metric)
+                    if let a = colour.angularError?.mean {
+                        angle += a
+                        angles += 1
+                    }
+                }
+                if folds == sources.count {
+                    out.base[index] = BaseCandidateScore(candidate: candidate, psnr: total / Double(folds),
+                                                         angularError: angles > 0 ? angle / Double(angles) : nil, folds: folds)
                 }
             }
-            if folds == sources.count {
-                scores.append(BaseCandidateScore(candidate: candidate, psnr: total / Double(folds),
-                                                 angularError: angles > 0 ? angle / Double(angles) : nil, folds: folds))
-            }
         }
-        return scores
+        return slots.compactMap { $0 }
     }
 
     /// The winner among scored candidates, in two stages.
