@@ -49,7 +49,7 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .long, help: "No progress output.")
     var quiet = false
 
-    @Flag(name: .long, help: "Add the oracle rows: upper bounds that use the test targets (see below).")
+    @Flag(name: .long, help: "Add the oracle rows: upper bounds that use the test targets (described above).")
     var oracles = false
 
     func validate() throws {

@@ -162,7 +162,7 @@ extension EvaluationTests {
         let table = report.markdownTable()
         #expect(table.contains("| oracle-o (oracle: uses the test target) | A->B | 40.00 |"), "\(table)")
         #expect(table.contains("| learned | A->B | **30.00** |"), "\(table)")
-        #expect(report.oracleComparison(of: "learned") == ["A->B: learned 30.00 dB is 10.00 dB below the oracle oracle-o (40.00 dB)"])
+        #expect(report.oracleComparison(of: "learned") == ["A->B: learned 30.00 dB is 10.00 dB below oracle-o (40.00 dB)"])
         let md = report.markdown()
         #expect(md.contains("## Below the oracles") && md.contains("Rows marked (oracle: uses the test target) are oracles: oracle-o."))
     }

@@ -101,7 +101,7 @@ public struct EvaluationReport: Sendable {
     }
 
     /// One sentence per direction and oracle saying how far `method` is below (or above) the
-    /// oracle in mean PSNR, e.g. `A->B: learned 30.00 dB is 4.20 dB below the oracle
+    /// oracle in mean PSNR, e.g. `A->B: learned 30.00 dB is 4.20 dB below
     /// oracle-per-image-4x4 (34.20 dB)`.
     ///
     /// Empty when `method` was not evaluated or the report has no oracle rows.
@@ -113,7 +113,7 @@ public struct EvaluationReport: Sendable {
                 let gap = o.psnr - m.psnr
                 let position = gap >= 0 ? "below" : "above"
                 lines.append("\(direction): \(method) \(Self.format(m.psnr, digits: 2)) dB is \(Self.format(Swift.abs(gap), digits: 2)) dB "
-                             + "\(position) the oracle \(o.method) (\(Self.format(o.psnr, digits: 2)) dB)")
+                             + "\(position) \(o.method) (\(Self.format(o.psnr, digits: 2)) dB)")
             }
         }
         return lines

@@ -15,8 +15,9 @@ public struct EvaluationProgress: Sendable {
 /// Compares mapping methods on aligned test pairs, in both directions, with Calibration's metrics.
 ///
 /// For every test pair (read one at a time, so memory holds one pair and its predictions), every
-/// method and every direction, the evaluator maps the source image and compares the prediction
-/// with the target using ``ImageMetrics``; per-image metrics are then aggregated (mean and median
+/// method and every direction, the evaluator maps the source image (an oracle, see
+/// ``OracleMethods``, also receives the target) and compares the prediction with the target using
+/// ``ImageMetrics``; per-image metrics are then aggregated (mean and median
 /// over images) into one ``EvaluationResult`` per method and direction. For the first
 /// ``figurePairs`` pairs it also composes an ``EvaluationFigure`` per direction.
 ///
