@@ -72,8 +72,7 @@ public enum OracleMethods {
     /// The gain is `g = Σ t·m / Σ m·m` over the four channels of the pixels where every channel
     /// of both the source and the target is below `saturationLevel` (`m` the unclipped mapped
     /// source, `t` the target); it is 1 when no pixel qualifies or the sums give no positive
-    /// finite gain. Values of the unclipped mapping beyond ±1024 are cut there (far beyond any
-    /// gain that the clipping to [0, 1] would let through).
+    /// finite gain.
     /// - Parameters:
     ///   - name: the report name.
     ///   - aToB: the mapping from camera A to camera B.
@@ -116,21 +115,10 @@ public enum OracleMethods {
         }
     }
 
-    /// The limit of ``unclipped(_:_:)``: the power of two by which the coefficients are scaled down.
-    static let unclippedRange: Float = 1024
-
-    /// `mapping` applied to `image` without clipping (within ±``unclippedRange``), as packed values.
-    ///
-    /// Calibration's `apply` clips to [0, 1]; a mapping is linear in its coefficients, so applying
-    /// the coefficients divided by a power of two `s`, and their negatives, gives `f / s` and
-    /// `-f / s` clipped, whose difference times `s` is `f` (exactly: scaling by a power of two
-    /// rounds nothing).
+    /// `mapping` applied to `image` without clipping, as packed values (the residual model's
+    /// ``BaseMapping``, which evaluates every kind on the four packed channels).
     static func unclipped(_ mapping: ColorMapping, _ image: PackedImage) throws -> [Float] {
-        let s = Double(unclippedRange)
-        let positive = try ColorMapping(kind: mapping.kind, coefficients: mapping.coefficients.map { $0 / s })
-        let negative = try ColorMapping(kind: mapping.kind, coefficients: mapping.coefficients.map { -$0 / s })
-        let p = positive.apply(to: image).values, n = negative.apply(to: image).values
-        return (0..<p.count).map { unclippedRange * (p[$0] - n[$0]) }
+        BaseMapping(try mapping.onPackedChannels()).mapImage(image, clipped: false).values
     }
 
     /// The least-squares gain of `prediction` onto `target` over the unsaturated pixels (see
