@@ -96,7 +96,8 @@ public struct SyntheticDatasetManifest: Sendable, Equatable, Codable {
         public var name: String
         /// Make and model written into the files.
         public var make: String, model: String
-        /// The measured sensitivities it uses (e.g. `nikon5100`).
+        /// The sensitivities it uses: a measured set (`nikon5100`, `sigma_sdmerrill`) or a sensor
+        /// family and seed (e.g. `gaussian-ircut@3`, see ``SensorSpecification``).
         public var sensitivities: String
         /// Relative R, G, B gains.
         public var channelGains: [Double]

@@ -34,19 +34,19 @@ struct Synth: ParsableCommand {
             paired/<camera>/raw-rggb, plus dataset.json. Deterministic by seed; rerunning into \
             the same folder keeps the files already written.
 
+            The illuminant list accepts any tabulated CIE light (A, D50, D65, D75, FL1-FL12, FL3.1-FL3.15, \
+            HP1-HP5, LED-B1-B5, LED-BH1, LED-RGB1, LED-V1, LED-V2), blackbody-<kelvin> \
+            (1000-25000), daylight-<kelvin> (CIE daylight, 4000-25000), or a group: \
+            \(IlluminantGroup.allCases.map(\.rawValue).joined(separator: ", ")).
+
             Each camera can be changed with a specification of comma-separated key=value fields \
-            (--camera-a-spec, --camera-b-spec), any subset of: name=<folder>, \
+            (--camera-a-spec, --camera-b-spec), any subset of: name=<folder> (overrides --camera-a/--camera-b), \
             sensor=<family>[@<seed>] (families: \(SensorFamily.allCases.map(\.rawValue).joined(separator: ", "))), \
             pattern=rggb|grbg|gbrg|bggr, bits=<1-16>, black=<DN>, white=<DN>, \
             exposure=percentile|mean|centre-weighted|fixed, target=<fraction of range, or the \
             fixed exposure>, percentile=<0-1>, jitter=<stops>, electrons=<at white, 0 = no shot \
             noise>, read=<DN>. Example: \
             --camera-b-spec 'name=cam1,sensor=gaussian-ircut@3,pattern=grbg,bits=10,black=64,exposure=mean,jitter=0.2,electrons=6000,read=1.5'.
-
-            Illuminants: any tabulated CIE light (A, D50, D65, D75, FL1-FL12, FL3.1-FL3.15, \
-            HP1-HP5, LED-B1-B5, LED-BH1, LED-RGB1, LED-V1, LED-V2), blackbody-<kelvin> \
-            (1000-25000), daylight-<kelvin> (CIE daylight, 4000-25000), or a group: \
-            \(IlluminantGroup.allCases.map(\.rawValue).joined(separator: ", ")).
             """)
 
     @Option(name: .long, help: "The dataset folder to write (created if needed).")
