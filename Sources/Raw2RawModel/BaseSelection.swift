@@ -19,22 +19,36 @@ public struct BaseCandidate: Codable, Sendable, Hashable, CustomStringConvertibl
     /// Whether a ``TargetExposure`` fitted on the target camera's unpaired images and the anchors
     /// re-exposes each mapped image.
     public var predictsTargetExposure: Bool
+    /// Whether the mapping is fitted on the anchor pairs; `false` for the identity (two alike
+    /// sensors), which no fit on a few independently exposed pairs can beat by much.
+    public var fitsAnchors: Bool
 
     /// Creates a candidate.
-    public init(kind: ColorMapping.Kind, alignsExposure: Bool, predictsTargetExposure: Bool) {
-        self.kind = kind
+    public init(kind: ColorMapping.Kind, alignsExposure: Bool, predictsTargetExposure: Bool, fitsAnchors: Bool = true) {
+        precondition(fitsAnchors || !alignsExposure, "the identity is not fitted, so it cannot align exposure")
+        self.kind = fitsAnchors ? kind : .linear4x4
         self.alignsExposure = alignsExposure
         self.predictsTargetExposure = predictsTargetExposure
+        self.fitsAnchors = fitsAnchors
     }
+
+    /// The identity mapping, with or without a target exposure.
+    public static func identity(predictsTargetExposure: Bool) -> BaseCandidate {
+        BaseCandidate(kind: .linear4x4, alignsExposure: false, predictsTargetExposure: predictsTargetExposure, fitsAnchors: false)
+    }
+
+    /// Whether the candidate is a plain least-squares fit without exposure model (as the evaluation's baselines).
+    public var isPlainFit: Bool { fitsAnchors && !alignsExposure && !predictsTargetExposure }
 
     /// A plain least-squares fit, as the anchor baselines of an evaluation are fitted.
     public static func plain(_ kind: ColorMapping.Kind) -> BaseCandidate {
         BaseCandidate(kind: kind, alignsExposure: false, predictsTargetExposure: false)
     }
 
-    /// A short name, e.g. `aligned rootpoly2 + target exposure` or `plain linear3x3`.
+    /// A short name, e.g. `aligned rootpoly2 + target exposure`, `plain linear3x3` or `identity`.
     public var description: String {
-        (alignsExposure ? "aligned " : "plain ") + kind.rawValue + (predictsTargetExposure ? " + target exposure" : "")
+        (fitsAnchors ? (alignsExposure ? "aligned " : "plain ") + kind.rawValue : "identity")
+            + (predictsTargetExposure ? " + target exposure" : "")
     }
 }
 
@@ -47,15 +61,19 @@ public struct BaseCandidateScore: Codable, Sendable, Equatable, CustomStringConv
     /// Mean over the held-out anchor pairs of their mean angular error (degrees) before any
     /// re-exposure (whose clipping would change hues); `nil` when every held-out image is near black.
     public var angularError: Double?
-    /// The number of folds that could be fitted (the number of anchor pairs when all could).
-    public var folds: Int
+    /// The PSNR (dB) of each held-out anchor pair, in pair order (their mean is ``psnr``).
+    public var foldPSNR: [Double]
 
-    /// Creates a score.
-    public init(candidate: BaseCandidate, psnr: Double, angularError: Double?, folds: Int) {
+    /// The number of folds (held-out anchor pairs).
+    public var folds: Int { foldPSNR.count }
+
+    /// Creates a score from the held-out PSNR of every fold.
+    public init(candidate: BaseCandidate, foldPSNR: [Double], angularError: Double?) {
+        precondition(!foldPSNR.isEmpty, "a score needs at least one fold")
         self.candidate = candidate
-        self.psnr = psnr
+        self.foldPSNR = foldPSNR
+        self.psnr = foldPSNR.reduce(0, +) / Double(foldPSNR.count)
         self.angularError = angularError
-        self.folds = folds
     }
 
     /// `candidate PSNR dB / angle°`, e.g. `plain rootpoly2 31.42 dB / 1.834°`.
@@ -95,6 +113,8 @@ enum BaseSelection {
         for kind in [ColorMapping.Kind.linear3x3, .linear4x4, .paperPolynomial, .rootPolynomial2] {
             out.append(.plain(kind))
         }
+        out.append(.identity(predictsTargetExposure: false))
+        if configuration.predictsTargetExposure { out.append(.identity(predictsTargetExposure: true)) }
         return out
     }
 
@@ -106,7 +126,9 @@ enum BaseSelection {
                     options: FitOptions, iterations: Int = 20) throws(CalibrationError) -> FittedBase {
         var mapping: ColorMapping
         var gains = [Double](repeating: 1, count: sources.count)
-        if candidate.alignsExposure {
+        if !candidate.fitsAnchors {
+            mapping = .identity(.linear4x4)
+        } else if candidate.alignsExposure {
             let f = try ColorMapping.fitAligningExposure(candidate.kind, sources: sources, targets: targets, options: options,
                                                          maximumIterations: iterations)
             mapping = f.mapping
@@ -144,15 +166,14 @@ enum BaseSelection {
             let out = SharedPointer(base: buffer.baseAddress!)
             DispatchQueue.concurrentPerform(iterations: candidates.count) { index in
                 let candidate = candidates[index]
-                var total = 0.0, folds = 0, angle = 0.0, angles = 0
+                var foldPSNR: [Double] = [], angle = 0.0, angles = 0
                 for i in sources.indices {
                     let rest = sources.indices.filter { $0 != i }
                     guard let fitted = try? fit(candidate, sources: rest.map { sources[$0] }, targets: rest.map { targets[$0] },
                                                 readings: readings, options: options, iterations: 5) else { continue }
                     let m = ImageMetrics(prediction: predict(fitted, sources[i]), reference: targets[i], options: metric)
                     guard !m.psnr.isNaN else { continue }
-                    total += min(m.psnr, 100)
-                    folds += 1
+                    foldPSNR.append(min(m.psnr, 100))
                     // Colour alone: the mapping before any re-exposure, whose clipping would change hues.
                     var colourOnly = fitted
                     colourOnly.exposure = nil
@@ -162,43 +183,75 @@ enum BaseSelection {
                         angles += 1
                     }
                 }
-                if folds == sources.count {
-                    out.base[index] = BaseCandidateScore(candidate: candidate, psnr: total / Double(folds),
-                                                         angularError: angles > 0 ? angle / Double(angles) : nil, folds: folds)
+                if foldPSNR.count == sources.count {
+                    out.base[index] = BaseCandidateScore(candidate: candidate, foldPSNR: foldPSNR,
+                                                         angularError: angles > 0 ? angle / Double(angles) : nil)
                 }
             }
         }
         return slots.compactMap { $0 }
     }
 
-    /// The winner among scored candidates, in two stages.
+    /// How many standard errors of the per-fold differences another family's winner must beat the
+    /// reference candidate's held-out PSNR by before it replaces it (see ``choose(_:)``).
+    static let requiredStandardErrors = 1.0
+
+    /// The mean and the standard error of `a`'s per-fold PSNR advantage over `b` (same folds).
+    static func advantage(_ a: BaseCandidateScore, over b: BaseCandidateScore) -> (mean: Double, standardError: Double) {
+        precondition(a.folds == b.folds, "scores of different folds: \(a.folds) and \(b.folds)")
+        let d = zip(a.foldPSNR, b.foldPSNR).map { $0 - $1 }
+        let n = Double(d.count), mean = d.reduce(0, +) / n
+        guard d.count > 1 else { return (mean, .infinity) }
+        let variance = d.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)
+        return (mean, (variance / n).squareRoot())
+    }
+
+    /// The winners of each family of candidates fitted the same way, and the reference among them.
     ///
-    /// Candidates fitted the same way (exposure-aligned or plain, with or without a target
-    /// exposure) form a family. Within a family of exposure-aligned fits, which differ in colour
-    /// only, the lowest held-out angular error wins: it does not depend on exposure, whose
-    /// errors would otherwise drown the colour differences in PSNR. Within a family of plain fits,
-    /// which also differ in how they absorb exposure, the highest held-out PSNR wins. Across the
-    /// families' winners, the highest held-out PSNR wins.
-    static func choose(_ scores: [BaseCandidateScore]) -> BaseCandidateScore? {
-        var winners: [BaseCandidateScore] = []
+    /// Within a family of exposure-aligned fits, which differ in colour only, the lowest held-out
+    /// angular error wins: it does not depend on exposure, whose errors would otherwise drown the
+    /// colour differences in PSNR. Within any other family the highest held-out PSNR wins. The
+    /// reference is the exposure-modelled fits' winner when there is one (the candidates are built
+    /// that way by default), otherwise the plain fits' winner.
+    static func familyWinners(_ scores: [BaseCandidateScore]) -> (winners: [BaseCandidateScore], reference: BaseCandidateScore?) {
         var families: [[BaseCandidateScore]] = []
         for s in scores {
             if let f = families.firstIndex(where: { $0[0].candidate.alignsExposure == s.candidate.alignsExposure
-                                                    && $0[0].candidate.predictsTargetExposure == s.candidate.predictsTargetExposure }) {
+                                                    && $0[0].candidate.predictsTargetExposure == s.candidate.predictsTargetExposure
+                                                    && $0[0].candidate.fitsAnchors == s.candidate.fitsAnchors }) {
                 families[f].append(s)
             } else {
                 families.append([s])
             }
         }
-        for family in families {
-            let byPSNR = family.max { $0.psnr < $1.psnr }!
-            if family[0].candidate.alignsExposure, family.allSatisfy({ $0.angularError != nil }) {
-                winners.append(family.min { $0.angularError! < $1.angularError! }!)
-            } else {
-                winners.append(byPSNR)
-            }
+        let winners = families.map { family in
+            family[0].candidate.alignsExposure && family.allSatisfy({ $0.angularError != nil })
+                ? family.min { $0.angularError! < $1.angularError! }!
+                : family.max { $0.psnr < $1.psnr }!
         }
-        return winners.max { $0.psnr < $1.psnr }
+        let modelled = winners.first { $0.candidate.fitsAnchors && ($0.candidate.alignsExposure || $0.candidate.predictsTargetExposure) }
+        return (winners, modelled ?? winners.first { $0.candidate.isPlainFit } ?? winners.max { $0.psnr < $1.psnr })
+    }
+
+    /// The winner among scored candidates.
+    ///
+    /// Each family's winner is found (``familyWinners(_:)``); the reference, the exposure-modelled
+    /// fit by default, is kept unless another family's winner beats its held-out PSNR by at least
+    /// ``requiredStandardErrors`` standard errors of the per-fold differences; of those that do,
+    /// the highest held-out PSNR wins. The held-out pairs are few and each one's PSNR is dominated
+    /// by its own random exposure, so only a clear advantage on them overrules the model of
+    /// exposure that the many unpaired images support; where exposure modelling clearly does not
+    /// pay (cameras with a fixed exposure, alike sensors exposed alike), a plain fit or the
+    /// identity takes over.
+    static func choose(_ scores: [BaseCandidateScore]) -> BaseCandidateScore? {
+        let (winners, reference) = familyWinners(scores)
+        guard let reference else { return nil }
+        let passing = winners.filter { w in
+            guard w.candidate != reference.candidate else { return false }
+            let a = advantage(w, over: reference)
+            return a.mean > 0 && a.mean > requiredStandardErrors * a.standardError
+        }
+        return passing.max { $0.psnr < $1.psnr } ?? reference
     }
 
     /// Chooses and fits a direction's least-squares part.
@@ -222,6 +275,14 @@ enum BaseSelection {
                 chosen = best.candidate
                 note = "base \(direction): \(chosen) chosen on held-out anchor pairs ("
                     + scores.map(\.description).joined(separator: ", ") + ")"
+                let (winners, reference) = familyWinners(scores)
+                if let reference {
+                    for other in winners where other.candidate != reference.candidate {
+                        let a = advantage(other, over: reference)
+                        note += String(format: "; %@ over %@: %+.2f ± %.2f dB", other.candidate.description,
+                                       reference.candidate.description, a.mean, a.standardError)
+                    }
+                }
             }
         }
         do {

@@ -117,9 +117,17 @@ public enum ExposureMeter: Codable, Sendable, Hashable, CustomStringConvertible 
 /// readings `t` and mapped-source readings `p` (through the colour mapping, before clipping) are
 /// both known, the prediction `m + β (p - m)` is fitted by least squares, `β` clamped to [0, 1]
 /// and strength `1 - β`: two auto-exposing cameras give `β ≈ 0` (the target's exposure is its
-/// own), a fixed exposure carried over from scene to scene gives `β ≈ 1`. Of all meters, the one
-/// whose fitted prediction has the smallest mean squared log error on the anchors wins
-/// (``expectedLogError``; without a correction the error is ``uncorrectedLogError``).
+/// own), a fixed exposure carried over from scene to scene gives `β ≈ 1`. The meter: an
+/// auto-exposing camera holds the reading of its own meter steady over its images, up to its
+/// per-capture randomness, so only meters whose spread of log readings over the target camera's
+/// (many) images is within ``spreadTolerance`` of the smallest are considered; of those, the one
+/// whose fitted prediction has the smallest root-mean-square log error on held-out anchors
+/// (each anchor predicted by `β` fitted on the others) wins. Choosing among all meters by the
+/// few anchors alone overfits them: on the quality suite's pair whose target meters a
+/// centre-weighted mean that rule chose a highlight percentile and lost 6 dB
+/// (`Documentation/Quality.md`). Finally, a model whose held-out error is not below the error of
+/// keeping the source's own exposure (``uncorrectedLogError``, which fits nothing) is not used.
+/// ``expectedLogError`` is the in-sample error of the chosen meter's fit.
 ///
 /// Why the anchors decide `β`, not the spreads of the unpaired sets: estimates of the
 /// covariance built from the unpaired images' spreads broke down on a dataset whose unpaired
@@ -188,8 +196,9 @@ public struct TargetExposure: Codable, Sendable, Equatable, CustomStringConverti
     /// at or above ``saturatedReading`` (see ``ExposureMeter/isSaturated(_:)``).
     public static let saturatedFraction = 0.05
 
-    /// Fits the model; `nil` when there are fewer than 2 target images, no anchor pair, or when no
-    /// meter is usable: every meter saturates (``ExposureMeter/isSaturated(_:)``) in more than
+    /// Fits the model; `nil` when there are fewer than 2 target images, no anchor pair, when the
+    /// chosen meter does not predict held-out anchors better than the source's own exposure, or
+    /// when no meter is usable: every meter saturates (``ExposureMeter/isSaturated(_:)``) in more than
     /// a quarter of the target images, or leaves fewer than 3 anchor targets unsaturated (fewer
     /// than all of them when there are less than 3).
     ///
@@ -210,7 +219,7 @@ public struct TargetExposure: Codable, Sendable, Equatable, CustomStringConverti
     static func fit(readings: TargetReadings, anchorMapped: [PackedImage], anchorTargets: [PackedImage]) -> TargetExposure? {
         precondition(anchorMapped.count == anchorTargets.count, "one anchor target per mapped anchor, got \(anchorMapped.count) and \(anchorTargets.count)")
         guard readings.imageCount >= 2, !anchorMapped.isEmpty else { return nil }
-        var best: TargetExposure?
+        var usable: [TargetExposure] = [], heldOutErrors: [Double] = []
         for (index, meter) in readings.meters.enumerated() {
             let rt = readings.readings[index]
             // A reading at the clipping point says only "at least this bright": the median and
@@ -230,13 +239,35 @@ public struct TargetExposure: Codable, Sendable, Equatable, CustomStringConverti
             let n = Double(anchors.count)
             let residual = anchors.reduce(0) { $0 + ($1.t - beta * $1.p) * ($1.t - beta * $1.p) } / n
             let uncorrected = anchors.reduce(0) { $0 + ($1.t - $1.p) * ($1.t - $1.p) } / n
+            // Leave-one-anchor-out error of the fitted prediction: what the meter choice compares
+            // (the in-sample error favours whichever meter overfits the few anchors).
+            var heldOut = 0.0
+            for a in anchors {
+                let tpj = tp - a.t * a.p, ppj = pp - a.p * a.p
+                let bj = ppj > 0 ? min(max(tpj / ppj, 0), 1) : 1
+                heldOut += (a.t - bj * a.p) * (a.t - bj * a.p)
+            }
             let candidate = TargetExposure(meter: meter, targetLogLevel: m, strength: 1 - beta,
                                            expectedLogError: residual.squareRoot(), uncorrectedLogError: uncorrected.squareRoot(),
                                            targetSpread: spread)
-            if best == nil || candidate.expectedLogError < best!.expectedLogError { best = candidate }
+            usable.append(candidate)
+            heldOutErrors.append((heldOut / n).squareRoot())
         }
-        return best
+        // The camera holds the reading of its own meter steady (up to its per-capture randomness):
+        // only meters whose spread over its many images is near the smallest are plausible; of
+        // those, the anchors choose the one they predict best.
+        guard let steadiest = usable.map(\.targetSpread).min() else { return nil }
+        let plausible = usable.indices.filter { usable[$0].targetSpread <= spreadTolerance * steadiest + 1e-12 }
+        guard let chosen = plausible.min(by: { heldOutErrors[$0] < heldOutErrors[$1] }) else { return nil }
+        // A model that does not predict held-out anchors better than the source's own exposure
+        // (which has nothing fitted) is not used.
+        guard heldOutErrors[chosen] < usable[chosen].uncorrectedLogError else { return nil }
+        return usable[chosen]
     }
+
+    /// A meter is a candidate when the spread of its readings over the target camera's images is
+    /// at most this multiple of the smallest spread of any usable meter.
+    public static let spreadTolerance = 1.25
 }
 
 /// The readings of every candidate meter over a target camera's images, taken once.

@@ -197,6 +197,12 @@ public final class Trainer {
                 anchorGains = (selected.aToB.gains, selected.bToA.gains)
                 selectedExposures = (selected.aToB.exposure, selected.bToA.exposure)
                 notes += selected.notes
+                for (name, f) in [("A to B", selected.aToB), ("B to A", selected.bToA)] {
+                    let why = f.candidate.predictsTargetExposure
+                        ? "none (no usable meter, or none predicting held-out anchors better than the source's own exposure)"
+                        : "none (the chosen base keeps the source's exposure)"
+                    notes.append("target exposure \(name): " + (f.exposure?.description ?? why))
+                }
             } else if c.model.architecture == .residual, !kinds.isEmpty {
                 let fitted = try Self.fitBaseMappings(kinds: kinds, anchors: anchors, seed: c.seed,
                                                       aligningExposure: c.model.alignsAnchorExposure)
@@ -208,8 +214,6 @@ public final class Trainer {
                                      baseMappings: bases, seed: c.seed)
             if let selectedExposures {
                 network.setTargetExposures(aToB: selectedExposures.aToB, bToA: selectedExposures.bToA)
-                notes.append("target exposure A to B: " + (selectedExposures.aToB?.description ?? "none"))
-                notes.append("target exposure B to A: " + (selectedExposures.bToA?.description ?? "none"))
             } else if c.model.predictsTargetExposure {
                 let exposures = try Self.fitTargetExposures(network: network, data: data, anchors: anchors,
                                                             pixelsPerImage: c.baseFitPixelsPerPair)

@@ -52,12 +52,14 @@ struct BaseSelectionTests {
     @Test("the default's candidates: the modelled fits first, then every plain anchor baseline")
     func candidateList() {
         #expect(Self.candidates.first == BaseCandidate(kind: .rootPolynomial2, alignsExposure: true, predictsTargetExposure: true))
-        #expect(Self.candidates.filter { !$0.alignsExposure && !$0.predictsTargetExposure }.map(\.kind)
-                == [.linear3x3, .linear4x4, .paperPolynomial, .rootPolynomial2])
+        #expect(Self.candidates.filter(\.isPlainFit).map(\.kind) == [.linear3x3, .linear4x4, .paperPolynomial, .rootPolynomial2])
+        #expect(Self.candidates.filter { !$0.fitsAnchors } == [.identity(predictsTargetExposure: false), .identity(predictsTargetExposure: true)])
         var off = ModelConfiguration.default
         off.alignsAnchorExposure = false
         off.predictsTargetExposure = false
         #expect(BaseSelection.candidates(for: off).allSatisfy { !$0.alignsExposure && !$0.predictsTargetExposure })
+        #expect(BaseCandidate.identity(predictsTargetExposure: true).description == "identity + target exposure")
+        #expect(BaseCandidate.plain(.linear3x3).description == "plain linear3x3")
         #expect(ModelConfiguration.default.baseMapping == .anchorValidated)
     }
 
@@ -105,10 +107,18 @@ struct BaseSelectionTests {
         #expect(best.psnr > bestPlain.psnr + 6, "\(best) vs \(bestPlain)")
     }
 
-    @Test("choosing: colour decides among aligned fits, PSNR among plain fits and between families")
+    @Test("choosing: colour decides among aligned fits; another family replaces the modelled one only by a clear margin")
     func choosing() {
-        func score(_ c: BaseCandidate, _ psnr: Double, _ angle: Double) -> BaseCandidateScore {
-            BaseCandidateScore(candidate: c, psnr: psnr, angularError: angle, folds: 8)
+        // Eight folds spread around the mean in the same pattern for every candidate: the
+        // per-fold differences are constant, so their standard error is 0.
+        func score(_ c: BaseCandidate, _ psnr: Double, _ angle: Double, noise: Double = 0) -> BaseCandidateScore {
+            var folds: [Double] = []
+            for i in 0..<8 {
+                let sign: Double = i % 2 == 0 ? 1 : -1
+                let pattern: Double = sign * 0.1 * Double(i / 2 + 1) / 2.5
+                folds.append(psnr + pattern + sign * noise)
+            }
+            return BaseCandidateScore(candidate: c, foldPSNR: folds, angularError: angle)
         }
         let a2 = BaseCandidate(kind: .rootPolynomial2, alignsExposure: true, predictsTargetExposure: true)
         let a4 = BaseCandidate(kind: .linear4x4, alignsExposure: true, predictsTargetExposure: true)
@@ -116,10 +126,20 @@ struct BaseSelectionTests {
         let scores = [score(a2, 30.0, 1.5), score(a4, 30.2, 1.9), score(.plain(.linear3x3), 29.0, 1.4),
                       score(.plain(.rootPolynomial2), 29.5, 1.6)]
         #expect(BaseSelection.choose(scores)?.candidate == a2)
-        // A plain fit whose PSNR beats the aligned family's winner is chosen.
+        #expect(BaseSelection.familyWinners(scores).reference?.candidate == a2)
+        // A plain fit that beats the modelled winner on every held-out pair is chosen.
         let better = [score(a2, 30.0, 1.5), score(a4, 30.6, 1.9), score(.plain(.linear3x3), 30.1, 1.4),
                       score(.plain(.rootPolynomial2), 30.3, 1.2)]
         #expect(BaseSelection.choose(better)?.candidate == .plain(.rootPolynomial2))
+        // The same mean advantage (+0.3 dB) with fold differences of ±1 dB (standard error 0.38 dB): not clear enough.
+        let noisy = [score(a2, 30.0, 1.5), score(.plain(.rootPolynomial2), 30.3, 1.2, noise: 1)]
+        let advantage = BaseSelection.advantage(noisy[1], over: noisy[0])
+        #expect(abs(advantage.mean - 0.3) < 1e-9 && abs(advantage.standardError - 1 / 7.0.squareRoot()) < 1e-9)
+        #expect(BaseSelection.choose(noisy)?.candidate == a2)
+        // Without modelled candidates the best plain fit is the reference; the identity must beat it clearly.
+        let plainOnly = [score(.plain(.linear3x3), 29.0, 1.4), score(.plain(.rootPolynomial2), 29.5, 1.6),
+                         score(.identity(predictsTargetExposure: false), 29.7, 2.0, noise: 1)]
+        #expect(BaseSelection.choose(plainOnly)?.candidate == .plain(.rootPolynomial2))
         #expect(BaseSelection.choose([]) == nil)
     }
 
