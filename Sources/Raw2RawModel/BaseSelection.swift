@@ -98,9 +98,10 @@ struct FittedBase {
 /// validation over a list of ``BaseCandidate``s.
 enum BaseSelection {
     /// The candidates of ``ModelConfiguration/BaseMapping-swift.enum/anchorValidated`` for a configuration:
-    /// linear 4x4, root-polynomial 2 and 3 fitted the configured way (exposure-aligned and with a
-    /// target exposure by default), and the plain fits of the anchor baselines an evaluation
-    /// reports (3x3, 4x4, the 16-term polynomial, root-polynomial 2).
+    /// root-polynomial 2, linear 4x4 and root-polynomial 3 fitted the configured way
+    /// (exposure-aligned and with a target exposure by default), the plain fits of the anchor
+    /// baselines an evaluation reports (3x3, 4x4, the 16-term polynomial, root-polynomial 2), and
+    /// the identity (with a target exposure too when the configuration predicts one).
     static func candidates(for configuration: ModelConfiguration) -> [BaseCandidate] {
         var out: [BaseCandidate] = []
         let modelled = configuration.alignsAnchorExposure || configuration.predictsTargetExposure

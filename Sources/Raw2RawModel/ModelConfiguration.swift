@@ -59,13 +59,13 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
         /// lowest mean angular error on the anchor pairs in leave-one-pair-out cross-validation
         /// (root-polynomial 2 with fewer than 3 pairs).
         case crossValidated
-        /// Per direction, the least-squares part with the highest mean PSNR on held-out anchor
-        /// pairs (leave-one-pair-out): root-polynomial 2, linear 4x4 and root-polynomial 3 fitted
-        /// as ``ModelConfiguration/alignsAnchorExposure`` and ``ModelConfiguration/predictsTargetExposure``
-        /// say, and the plain least-squares fits of the anchor baselines (3x3, 4x4, the 16-term
-        /// polynomial, root-polynomial 2) without an exposure model. So the model starts from a
-        /// plain fit wherever modelling exposure does not pay on the anchors (the first candidate
-        /// with fewer than 3 pairs). See ``BaseCandidate``.
+        /// Per direction, the least-squares part chosen on held-out anchor pairs
+        /// (leave-one-pair-out): root-polynomial 2, linear 4x4 and root-polynomial 3 fitted as
+        /// ``ModelConfiguration/alignsAnchorExposure`` and ``ModelConfiguration/predictsTargetExposure``
+        /// say, the plain least-squares fits of the anchor baselines (3x3, 4x4, the 16-term
+        /// polynomial, root-polynomial 2) and the identity. The exposure-modelled fit is kept
+        /// unless another family beats it on the held-out pairs by a clear margin (the first
+        /// candidate with fewer than 3 pairs). See ``BaseCandidate``.
         case anchorValidated
     }
 
