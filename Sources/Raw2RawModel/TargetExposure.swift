@@ -119,14 +119,16 @@ public enum ExposureMeter: Codable, Sendable, Hashable, CustomStringConvertible 
 /// and strength `1 - β`: two auto-exposing cameras give `β ≈ 0` (the target's exposure is its
 /// own), a fixed exposure carried over from scene to scene gives `β ≈ 1`. The meter: an
 /// auto-exposing camera holds the reading of its own meter steady over its images, up to its
-/// per-capture randomness, so only meters whose spread of log readings over the target camera's
-/// (many) images is within ``spreadTolerance`` of the smallest are considered; of those, the one
-/// whose fitted prediction has the smallest root-mean-square log error on held-out anchors
-/// (each anchor predicted by `β` fitted on the others) wins. Choosing among all meters by the
-/// few anchors alone overfits them: on the quality suite's pair whose target meters a
-/// centre-weighted mean that rule chose a highlight percentile and lost 6 dB
-/// (`Documentation/Quality.md`). Finally, a model whose held-out error is not below the error of
-/// keeping the source's own exposure (``uncorrectedLogError``, which fits nothing) is not used.
+/// per-capture randomness, so the meter whose log readings spread least over the target camera's
+/// (many) images is the reference. Another meter whose spread is within ``spreadTolerance`` of it
+/// replaces it only when it predicts held-out anchors (each predicted by `β` fitted on the
+/// others) better by at least one standard error of the per-anchor differences: the spreads of
+/// two meters can be nearly equal, and the few anchors then decide, but only by a clear margin.
+/// Choosing among all meters by the anchors alone overfits them: on the quality suite's pair
+/// whose target meters a centre-weighted mean that rule chose a highlight percentile and lost
+/// 6 dB (`Documentation/Quality.md`). Finally, a model whose held-out error is not below the
+/// error of keeping the source's own exposure (``uncorrectedLogError``, which fits nothing) is
+/// not used.
 /// ``expectedLogError`` is the in-sample error of the chosen meter's fit.
 ///
 /// Why the anchors decide `β`, not the spreads of the unpaired sets: estimates of the
@@ -219,7 +221,7 @@ public struct TargetExposure: Codable, Sendable, Equatable, CustomStringConverti
     static func fit(readings: TargetReadings, anchorMapped: [PackedImage], anchorTargets: [PackedImage]) -> TargetExposure? {
         precondition(anchorMapped.count == anchorTargets.count, "one anchor target per mapped anchor, got \(anchorMapped.count) and \(anchorTargets.count)")
         guard readings.imageCount >= 2, !anchorMapped.isEmpty else { return nil }
-        var usable: [TargetExposure] = [], heldOutErrors: [Double] = []
+        var usable: [TargetExposure] = [], heldOutErrors: [Double] = [], heldOutByAnchor: [[Int: Double]] = []
         for (index, meter) in readings.meters.enumerated() {
             let rt = readings.readings[index]
             // A reading at the clipping point says only "at least this bright": the median and
@@ -229,9 +231,10 @@ public struct TargetExposure: Codable, Sendable, Equatable, CustomStringConverti
             let m = quantile(&t, 0.5)
             let spread = (quantile(&t, 0.75) - quantile(&t, 0.25)) / 1.349
             // Anchor pairs whose target reading is not saturated: (t - m, p - m).
-            let anchors = zip(anchorTargets, anchorMapped).compactMap { target, mapped -> (t: Double, p: Double)? in
+            let anchors = zip(anchorTargets, anchorMapped).enumerated().compactMap { i, pair -> (index: Int, t: Double, p: Double)? in
+                let (target, mapped) = pair
                 guard !meter.isSaturated(target) else { return nil }
-                return (log(meter.reading(of: target)) - m, log(meter.reading(of: mapped, clipsHighlights: false)) - m)
+                return (i, log(meter.reading(of: target)) - m, log(meter.reading(of: mapped, clipsHighlights: false)) - m)
             }
             guard anchors.count >= min(3, anchorTargets.count) else { continue }
             let tp = anchors.reduce(0) { $0 + $1.t * $1.p }, pp = anchors.reduce(0) { $0 + $1.p * $1.p }
@@ -241,32 +244,46 @@ public struct TargetExposure: Codable, Sendable, Equatable, CustomStringConverti
             let uncorrected = anchors.reduce(0) { $0 + ($1.t - $1.p) * ($1.t - $1.p) } / n
             // Leave-one-anchor-out error of the fitted prediction: what the meter choice compares
             // (the in-sample error favours whichever meter overfits the few anchors).
-            var heldOut = 0.0
+            var heldOut = 0.0, byAnchor: [Int: Double] = [:]
             for a in anchors {
                 let tpj = tp - a.t * a.p, ppj = pp - a.p * a.p
                 let bj = ppj > 0 ? min(max(tpj / ppj, 0), 1) : 1
-                heldOut += (a.t - bj * a.p) * (a.t - bj * a.p)
+                let e = (a.t - bj * a.p) * (a.t - bj * a.p)
+                heldOut += e
+                byAnchor[a.index] = e
             }
             let candidate = TargetExposure(meter: meter, targetLogLevel: m, strength: 1 - beta,
                                            expectedLogError: residual.squareRoot(), uncorrectedLogError: uncorrected.squareRoot(),
                                            targetSpread: spread)
             usable.append(candidate)
             heldOutErrors.append((heldOut / n).squareRoot())
+            heldOutByAnchor.append(byAnchor)
         }
         // The camera holds the reading of its own meter steady (up to its per-capture randomness):
-        // only meters whose spread over its many images is near the smallest are plausible; of
-        // those, the anchors choose the one they predict best.
-        guard let steadiest = usable.map(\.targetSpread).min() else { return nil }
-        let plausible = usable.indices.filter { usable[$0].targetSpread <= spreadTolerance * steadiest + 1e-12 }
-        guard let chosen = plausible.min(by: { heldOutErrors[$0] < heldOutErrors[$1] }) else { return nil }
+        // the steadiest meter over its many images is the reference, and only meters about as
+        // steady are plausible alternatives.
+        guard let reference = usable.indices.min(by: { usable[$0].targetSpread < usable[$1].targetSpread }) else { return nil }
+        let plausible = usable.indices.filter { usable[$0].targetSpread <= spreadTolerance * usable[reference].targetSpread + 1e-12 }
+        // The steadiest meter is kept unless another plausible one predicts the held-out anchors
+        // better by at least one standard error of the per-anchor differences.
+        let better = plausible.filter { i in
+            guard i != reference else { return false }
+            let common = heldOutByAnchor[i].keys.filter { heldOutByAnchor[reference][$0] != nil }
+            guard common.count >= 3 else { return false }
+            let d = common.map { heldOutByAnchor[reference][$0]! - heldOutByAnchor[i][$0]! }
+            let k = Double(d.count), mean = d.reduce(0, +) / k
+            let variance = d.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (k - 1)
+            return mean > (variance / k).squareRoot()
+        }
+        let chosen = better.min(by: { heldOutErrors[$0] < heldOutErrors[$1] }) ?? reference
         // A model that does not predict held-out anchors better than the source's own exposure
         // (which has nothing fitted) is not used.
         guard heldOutErrors[chosen] < usable[chosen].uncorrectedLogError else { return nil }
         return usable[chosen]
     }
 
-    /// A meter is a candidate when the spread of its readings over the target camera's images is
-    /// at most this multiple of the smallest spread of any usable meter.
+    /// A meter is an alternative to the steadiest one when the spread of its readings over the
+    /// target camera's images is at most this multiple of the smallest spread of any usable meter.
     public static let spreadTolerance = 1.25
 }
 
