@@ -149,10 +149,16 @@ enum BaseSelection {
 
     /// The prediction of a fitted candidate for `source`: mapped, re-exposed, clipped to [0, 1].
     static func predict(_ fitted: FittedBase, _ source: PackedImage) -> PackedImage {
+        predictions(fitted, source).prediction
+    }
+
+    /// The prediction of ``predict(_:_:)`` and the mapped image before any re-exposure (clipped),
+    /// from one application of the mapping.
+    static func predictions(_ fitted: FittedBase, _ source: PackedImage) -> (prediction: PackedImage, colourOnly: PackedImage) {
         let mapped = BaseMapping(fitted.mapping).mapImage(source, clipped: false)
-        if let e = fitted.exposure { return e.apply(to: mapped) }
-        return PackedImage(height: mapped.height, width: mapped.width,
-                           values: mapped.values.map { $0.isNaN ? 0 : min(max($0, 0), 1) })
+        let clipped = PackedImage(height: mapped.height, width: mapped.width,
+                                  values: mapped.values.map { $0.isNaN ? 0 : min(max($0, 0), 1) })
+        return (fitted.exposure?.apply(to: mapped) ?? clipped, clipped)
     }
 
     /// Scores every candidate by leave-one-anchor-out mean PSNR: for each pair, the candidate is
@@ -172,13 +178,12 @@ enum BaseSelection {
                     let rest = sources.indices.filter { $0 != i }
                     guard let fitted = try? fit(candidate, sources: rest.map { sources[$0] }, targets: rest.map { targets[$0] },
                                                 readings: readings, options: options, iterations: 5) else { continue }
-                    let m = ImageMetrics(prediction: predict(fitted, sources[i]), reference: targets[i], options: metric)
+                    let p = predictions(fitted, sources[i])
+                    let m = ImageMetrics(prediction: p.prediction, reference: targets[i], options: metric)
                     guard !m.psnr.isNaN else { continue }
                     foldPSNR.append(min(m.psnr, 100))
                     // Colour alone: the mapping before any re-exposure, whose clipping would change hues.
-                    var colourOnly = fitted
-                    colourOnly.exposure = nil
-                    let colour = fitted.exposure == nil ? m : ImageMetrics(prediction: predict(colourOnly, sources[i]), reference: targets[i], options: metric)
+                    let colour = fitted.exposure == nil ? m : ImageMetrics(prediction: p.colourOnly, reference: targets[i], options: metric)
                     if let a = colour.angularError?.mean {
                         angle += a
                         angles += 1

@@ -40,10 +40,15 @@ public enum ExposureMeter: Codable, Sendable, Hashable, CustomStringConvertible 
     /// ``TargetExposure/saturatedFraction`` of the values it averages are at or above that level,
     /// since clipped values pull the mean below the light's true level.
     public func isSaturated(_ image: PackedImage) -> Bool {
+        isSaturated(image, reading: reading(of: image))
+    }
+
+    /// ``isSaturated(_:)`` given the meter's `reading` of `image`, so it is not taken twice.
+    func isSaturated(_ image: PackedImage, reading: Double) -> Bool {
         let level = Float(TargetExposure.saturatedReading)
         switch self {
         case .maxChannelPercentile:
-            return reading(of: image) >= TargetExposure.saturatedReading
+            return reading >= TargetExposure.saturatedReading
         case .greenMean:
             var clipped = 0
             for p in 0..<image.pixelCount {
@@ -233,8 +238,9 @@ public struct TargetExposure: Codable, Sendable, Equatable, CustomStringConverti
             // Anchor pairs whose target reading is not saturated: (t - m, p - m).
             let anchors = zip(anchorTargets, anchorMapped).enumerated().compactMap { i, pair -> (index: Int, t: Double, p: Double)? in
                 let (target, mapped) = pair
-                guard !meter.isSaturated(target) else { return nil }
-                return (i, log(meter.reading(of: target)) - m, log(meter.reading(of: mapped, clipsHighlights: false)) - m)
+                let r = meter.reading(of: target)
+                guard !meter.isSaturated(target, reading: r) else { return nil }
+                return (i, log(r) - m, log(meter.reading(of: mapped, clipsHighlights: false)) - m)
             }
             guard anchors.count >= min(3, anchorTargets.count) else { continue }
             let tp = anchors.reduce(0) { $0 + $1.t * $1.p }, pp = anchors.reduce(0) { $0 + $1.p * $1.p }
@@ -302,7 +308,8 @@ struct TargetReadings: Sendable {
     /// Reads every image with every meter.
     init(targets: [PackedImage], meters: [ExposureMeter] = ExposureMeter.candidates) {
         self.meters = meters
-        self.readings = meters.map { meter in targets.map { meter.reading(of: $0) } }
-        self.saturated = meters.map { meter in targets.map { meter.isSaturated($0) } }
+        let readings = meters.map { meter in targets.map { meter.reading(of: $0) } }
+        self.readings = readings
+        self.saturated = meters.indices.map { m in targets.indices.map { meters[m].isSaturated(targets[$0], reading: readings[m][$0]) } }
     }
 }

@@ -99,9 +99,8 @@ struct QualityCommand: ParsableCommand {
 
             let reportURL = root.appendingPathComponent("reports/\(pair.name)")
             progress("\(pair.name): evaluating \(models.count) models, the baselines and the oracles on \(QualityPair.tests) test pairs")
-            let anchors = try layout.anchorPairs(cameraA: a, cameraB: b)
-            var methods = [EvaluationMethod.identity] + (try BaselineMethods.fit(anchors: anchors))
-            methods += try OracleMethods.fit(anchors: anchors)
+            // Identity, the baselines and the oracles, from one read of the anchor pairs.
+            var methods = try Evaluator.standardMethods(layout: layout, cameraA: a, cameraB: b, oracles: true)
             for m in models {
                 let network = try Raw2RawNetwork(contentsOf: m.url)
                 methods.append(try .learned(network, cameraA: a, cameraB: b, name: m.name))
