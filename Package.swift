@@ -5,6 +5,7 @@ import PackageDescription
 let package = Package(
     name: "raw2raw",
     products: [
+        .library(name: "RawCore", targets: ["RawCore"]),
         .library(name: "RawIO", targets: ["RawIO"]),
         .library(name: "RawTensor", targets: ["RawTensor"]),
         .library(name: "Calibration", targets: ["Calibration"]),
@@ -22,24 +23,31 @@ let package = Package(
         .systemLibrary(name: "CLAPACKE", providers: [.apt(["liblapacke-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
-        .target(name: "RawIO", dependencies: ["CLibRaw", "CZlib"]),
-        .target(name: "RawTensor", dependencies: ["CBLAS"]),
-        .target(name: "Calibration", dependencies: ["RawIO", "CBLAS", "CLAPACKE"]),
-        .target(name: "Raw2RawModel", dependencies: ["RawTensor", "RawIO", "Calibration"]),
-        .target(name: "RawSynthesis", dependencies: ["RawIO"], resources: [.copy("Resources/spectral")]),
+        // Internal support: `package` utilities shared by every module (parallel loops, atomic
+        // writes, small numerics, seed mixing). Not a product, no public API.
+        .target(name: "RawSupport"),
+
+        // Public modules, lowest first. RawCore has no C dependency.
+        .target(name: "RawCore", dependencies: ["RawSupport"]),
+        .target(name: "RawIO", dependencies: ["RawCore", "RawSupport", "CLibRaw", "CZlib"]),
+        .target(name: "RawTensor", dependencies: ["RawCore", "RawSupport", "CBLAS"]),
+        .target(name: "Calibration", dependencies: ["RawCore", "RawSupport", "CBLAS", "CLAPACKE"]),
+        .target(name: "Raw2RawModel", dependencies: ["RawCore", "RawSupport", "RawTensor", "RawIO", "Calibration"]),
+        .target(name: "RawSynthesis", dependencies: ["RawCore", "RawSupport", "RawIO"], resources: [.copy("Resources/spectral")]),
         .executableTarget(
             name: "raw2raw",
             dependencies: [
-                "RawIO", "RawTensor", "Calibration", "Raw2RawModel", "RawSynthesis",
+                "RawCore", "RawSupport", "RawIO", "RawTensor", "Calibration", "Raw2RawModel", "RawSynthesis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             resources: [.copy("Resources/samples")]
         ),
 
-        .testTarget(name: "RawIOTests", dependencies: ["RawIO", "CZlib"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "RawSynthesisTests", dependencies: ["RawSynthesis", "RawIO"]),
-        .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "RawIO"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "RawTensorTests", dependencies: ["RawTensor"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "Raw2RawModelTests", dependencies: ["Raw2RawModel", "RawTensor", "RawIO", "Calibration"]),
+        .testTarget(name: "RawCoreTests", dependencies: ["RawCore", "RawSupport"]),
+        .testTarget(name: "RawIOTests", dependencies: ["RawIO", "RawCore", "CZlib"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RawSynthesisTests", dependencies: ["RawSynthesis", "RawIO", "RawCore"]),
+        .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "RawIO", "RawCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RawTensorTests", dependencies: ["RawTensor", "RawCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "Raw2RawModelTests", dependencies: ["Raw2RawModel", "RawCore", "RawTensor", "RawIO", "Calibration"]),
     ]
 )

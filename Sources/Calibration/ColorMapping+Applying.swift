@@ -1,4 +1,5 @@
-import RawIO
+import RawSupport
+import RawCore
 
 /// The floating-point precision in which a mapping is applied to an image.
 public enum ApplyPrecision: String, Sendable, Codable, CaseIterable {
@@ -62,7 +63,7 @@ extension ColorMapping {
     /// The output has the input's pattern, black levels, white level and metadata unless others
     /// are given (e.g. those of a target-camera DNG). An odd last row or column of the input is
     /// dropped by packing, so the output is `2 * (height / 2) x 2 * (width / 2)`.
-    public func apply(to image: BayerImage, pattern: CFAPattern? = nil, blackLevels: [Double]? = nil,
+    public func apply(to image: BayerImage, pattern: CFAPattern? = nil, blackLevels: BlackLevels? = nil,
                       whiteLevel: Int? = nil, metadata: RawMetadata? = nil,
                       precision: ApplyPrecision = .float32) -> BayerImage {
         let mapped = apply(to: image.packed(), precision: precision)
@@ -112,12 +113,12 @@ extension ColorMapping {
         let inPlace = T.self == Float.self
         let chunk = linear && inPlace ? Self.linearApplyChunkPixels : Self.applyChunkPixels
         let chunkCount = (pixels + chunk - 1) / chunk
-        let workers = min(workerCount, chunkCount)
+        let workers = min(Parallel.threadCount, chunkCount)
         let slotCount = linear ? (inPlace ? 0 : 4) : program.slotCount
         image.values.withUnsafeBufferPointer { inBuffer in
             weights.withUnsafeBufferPointer { wBuffer in
                 let input = inBuffer.baseAddress!, w = wBuffer.baseAddress!
-                parallelFor(workers) { worker in
+                Parallel.forEach(workers) { worker in
                     var scratch = [T](repeating: 0, count: max(1, slotCount * chunk))
                     var result = [T](repeating: 0, count: inPlace ? 1 : chunk * 4)
                     scratch.withUnsafeMutableBufferPointer { sBuffer in

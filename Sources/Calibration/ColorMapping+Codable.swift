@@ -1,5 +1,6 @@
+import RawSupport
 import Foundation
-import RawIO
+import RawCore
 
 /// A mapping is stored as a self-describing JSON object:
 ///
@@ -122,12 +123,7 @@ extension ColorMapping: Codable {
     /// Writes the mapping as JSON, through a temporary file in the same folder renamed into place.
     /// - Throws: ``CalibrationError/writeFailed(path:reason:)``.
     public func write(to url: URL) throws(CalibrationError) {
-        let data = jsonData()
-        do {
-            try AtomicFileWriter.write(data, to: url)
-        } catch {
-            throw .writeFailed(path: url.path, reason: error.description)
-        }
+        try AtomicFile.write(jsonData(), to: url) { CalibrationError.writeFailed(path: $0.path, reason: $0.reason) }
     }
 
     private static func explain(_ error: DecodingError) -> String {

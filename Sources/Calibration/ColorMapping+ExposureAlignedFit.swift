@@ -1,5 +1,5 @@
 import Foundation
-import RawIO
+import RawCore
 
 /// The result of ``ColorMapping/fitAligningExposure(_:sources:targets:weights:options:maximumIterations:)``:
 /// a mapping fitted across pairs whose exposures differ, and each pair's exposure ratio.

@@ -1,4 +1,5 @@
-import RawIO
+import RawSupport
+import RawCore
 
 extension ColorMapping {
     /// Fits a mapping on the pixels of aligned image pairs (the anchor set): `sources[i]` pixel
@@ -99,7 +100,7 @@ extension ColorMapping {
         // Pass 1: validate every sample and count the usable ones per block.
         let counted = ResultSlots<Result<Int, CalibrationError>>(count: blocks.count)
         counted.withSlots { set in
-            parallelFor(blocks.count) { b in
+            Parallel.forEach(blocks.count) { b in
                 let block = blocks[b]
                 var usable = 0
                 var failure: CalibrationError?
@@ -182,7 +183,7 @@ extension ColorMapping {
                     set(seg, .failure(error))
                 }
             }
-            parallelFor(segmentCount, body)
+            Parallel.forEach(segmentCount, body)
         }
         var parts: [SegmentResult] = []
         for r in segments.values {

@@ -1,5 +1,5 @@
 import Foundation
-import RawIO
+import RawCore
 
 /// A global colour mapping between two cameras' packed raw spaces: a list of terms of the source
 /// pixel times a coefficient matrix.

@@ -1,5 +1,6 @@
+import RawSupport
 import Foundation
-import RawIO
+import RawCore
 
 /// Settings of ``ImageMetrics``.
 public struct MetricOptions: Sendable, Codable, Equatable {
@@ -104,7 +105,7 @@ public struct ImageMetrics: Sendable, Codable, Equatable {
         a.withUnsafeBufferPointer { ap in
             b.withUnsafeBufferPointer { bp in
                 parts.withSlots { set in
-                    parallelFor(chunks) { c in
+                    Parallel.forEach(chunks) { c in
                         var sumAbs = 0.0, sumSq = 0.0
                         var angles: [Double] = []
                         angles.reserveCapacity(min(chunk, pixels - c * chunk))
@@ -216,7 +217,7 @@ enum SSIM {
         let sums = ResultSlots<Double>(count: strips)
         let g = kernel
         sums.withSlots { set in
-            parallelFor(strips) { s in
+            Parallel.forEach(strips) { s in
                 let r0 = s * strip, r1 = min(oh, r0 + strip)
                 let inRows = r1 - r0 + k - 1
                 // Horizontal pass of x, y, x², y², xy over the input rows the strip needs.

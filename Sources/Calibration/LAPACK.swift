@@ -3,8 +3,8 @@
 // become `CalibrationError.lapack`. Matrices are passed as pointers that the caller obtained
 // inside a `withUnsafe…` closure; nothing here stores a pointer. On Apple platforms this is the
 // file that would switch to Accelerate.
-import CBLAS
-import CLAPACKE
+internal import CBLAS
+internal import CLAPACKE
 
 /// Internal LAPACK entry points (column-major, Double).
 enum LAPACK {

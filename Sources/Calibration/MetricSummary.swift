@@ -1,4 +1,4 @@
-import RawIO
+import RawCore
 
 /// The mean and median of one metric over a set of images.
 public struct MetricAggregate: Sendable, Codable, Equatable {

@@ -1,4 +1,5 @@
-import RawIO
+import RawSupport
+import RawCore
 
 /// Source/target sample pairs grouped in "pairs" (images or a patch list), read by index.
 protocol PairedSamples: Sendable {
@@ -66,30 +67,6 @@ struct PatchPairs: PairedSamples {
     func describe(pair: Int, index: Int, role: String) -> String { "\(role) patch \(index)" }
 }
 
-/// SplitMix64 (Steele, Lea & Flood 2014): a small, fast generator whose output depends only on
-/// the seed, so subsampling is reproducible on every platform and Swift version.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in `0..<bound` without bias (Lemire 2019, multiply and reject).
-    mutating func next(below bound: UInt64) -> UInt64 {
-        precondition(bound > 0)
-        var m = next().multipliedFullWidth(by: bound)
-        if m.low < bound {
-            let threshold = (0 &- bound) % bound
-            while m.low < threshold { m = next().multipliedFullWidth(by: bound) }
-        }
-        return m.high
-    }
-}
-
 /// A set of bits over `0..<count`.
 struct BitSet {
     var words: [UInt64]
@@ -103,7 +80,7 @@ struct BitSet {
         var set = BitSet(count: n)
         var rng = SplitMix64(seed: seed)
         for j in (n - k)..<n {
-            let t = Int(rng.next(below: UInt64(j + 1)))
+            let t = Int(rng.next(upperBound: UInt64(j + 1)))
             if set.contains(t) { set.insert(j) } else { set.insert(t) }
         }
         return set

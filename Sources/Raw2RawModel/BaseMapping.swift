@@ -1,5 +1,6 @@
 import Calibration
 import Foundation
+import RawSupport
 import RawTensor
 
 /// A fixed global colour mapping applied per pixel of `[N, 4, H, W]` tensors, differentiable with
@@ -95,29 +96,29 @@ struct BaseMapping: Sendable {
         x.withUnsafeBufferPointer { srcBuffer in
             out.withUnsafeMutableBufferPointer { dstBuffer in
                 jac.withUnsafeMutableBufferPointer { jacBuffer in
-                    let src = SharedReadPointer(base: srcBuffer.baseAddress!)
-                    let dst = SharedPointer(base: dstBuffer.baseAddress!)
-                    let jp = jacobian ? jacBuffer.baseAddress.map { SharedPointer(base: $0) } : nil
+                    let src = UnsafePointer(srcBuffer.baseAddress!)
+                    let dst = dstBuffer.baseAddress!
+                    let jp = jacobian ? jacBuffer.baseAddress : nil
                     // Pixels in parallel: each chunk writes its own pixels only.
-                    parallelChunks(count: n * plane, grain: 16_384) { range in
+                    Parallel.forEachChunk(count: n * plane, grain: 16_384) { range in
                         var values = [Float](repeating: 0, count: termCount)
                         var derivs = [SIMD4<Float>](repeating: .zero, count: termCount)
                         for flat in range {
                             let b = flat / plane, i = flat % plane
                             let base = b * 4 * plane
-                            let s = src.base
+                            let s = src
                             let px = SIMD4(s[base + i], s[base + plane + i], s[base + 2 * plane + i], s[base + 3 * plane + i])
                             BaseMapping.terms(px, exponents: exps, roots: rts, values: &values,
                                               derivatives: &derivs, withDerivatives: jacobian)
                             var y = SIMD4<Float>(repeating: 0)
                             for t in 0..<termCount { y += values[t] * rows[t] }
-                            for c in 0..<4 { dst.base[base + c * plane + i] = y[c] }
+                            for c in 0..<4 { dst[base + c * plane + i] = y[c] }
                             if let jp {
                                 // d y_c / d x_k = sum_t C[t, c] * d term_t / d x_k
                                 for k in 0..<4 {
                                     var d = SIMD4<Float>(repeating: 0)
                                     for t in 0..<termCount { d += derivs[t][k] * rows[t] }
-                                    for c in 0..<4 { jp.base[k * count + base + c * plane + i] = d[c] }
+                                    for c in 0..<4 { jp[k * count + base + c * plane + i] = d[c] }
                                 }
                             }
                         }
@@ -138,16 +139,16 @@ struct BaseMapping: Sendable {
         g.withUnsafeBufferPointer { gb in
             jacobian.withUnsafeBufferPointer { jb in
                 dx.withUnsafeMutableBufferPointer { db in
-                    let gp = SharedReadPointer(base: gb.baseAddress!), jp = SharedReadPointer(base: jb.baseAddress!)
-                    let dp = SharedPointer(base: db.baseAddress!)
-                    parallelChunks(count: n * plane, grain: 16_384) { range in
+                    let gp = UnsafePointer(gb.baseAddress!), jp = UnsafePointer(jb.baseAddress!)
+                    let dp = db.baseAddress!
+                    Parallel.forEachChunk(count: n * plane, grain: 16_384) { range in
                         for flat in range {
                             let b = flat / plane, i = flat % plane
                             let base = b * 4 * plane + i
                             for k in 0..<4 {
                                 var sum: Float = 0
-                                for c in 0..<4 { sum += gp.base[base + c * plane] * jp.base[k * count + base + c * plane] }
-                                dp.base[base + k * plane] = sum
+                                for c in 0..<4 { sum += gp[base + c * plane] * jp[k * count + base + c * plane] }
+                                dp[base + k * plane] = sum
                             }
                         }
                     }

@@ -1,6 +1,7 @@
 import Calibration
 import Dispatch
 import Foundation
+import RawSupport
 import RawIO
 
 /// One candidate for the least-squares part of a direction of the residual model: a mapping kind,
@@ -157,7 +158,7 @@ enum BaseSelection {
     static func predictions(_ fitted: FittedBase, _ source: PackedImage) -> (prediction: PackedImage, colourOnly: PackedImage) {
         let mapped = BaseMapping(fitted.mapping).mapImage(source, clipped: false)
         let clipped = PackedImage(height: mapped.height, width: mapped.width,
-                                  values: mapped.values.map { $0.isNaN ? 0 : min(max($0, 0), 1) })
+                                  values: Numerics.clipUnit(mapped.values))
         return (fitted.exposure?.apply(to: mapped) ?? clipped, clipped)
     }
 
@@ -168,10 +169,7 @@ enum BaseSelection {
                       options: FitOptions) -> [BaseCandidateScore] {
         let metric = MetricOptions(computesSSIM: false)
         // Candidates are independent: score them in parallel, each into its own slot.
-        var slots = [BaseCandidateScore?](repeating: nil, count: candidates.count)
-        slots.withUnsafeMutableBufferPointer { buffer in
-            let out = SharedPointer(base: buffer.baseAddress!)
-            DispatchQueue.concurrentPerform(iterations: candidates.count) { index in
+        let scores = Parallel.map(candidates.count) { index -> BaseCandidateScore? in
                 let candidate = candidates[index]
                 var foldPSNR: [Double] = [], angle = 0.0, angles = 0
                 for i in sources.indices {
@@ -189,13 +187,11 @@ enum BaseSelection {
                         angles += 1
                     }
                 }
-                if foldPSNR.count == sources.count {
-                    out.base[index] = BaseCandidateScore(candidate: candidate, foldPSNR: foldPSNR,
-                                                         angularError: angles > 0 ? angle / Double(angles) : nil)
-                }
-            }
+                guard foldPSNR.count == sources.count else { return nil }
+                return BaseCandidateScore(candidate: candidate, foldPSNR: foldPSNR,
+                                          angularError: angles > 0 ? angle / Double(angles) : nil)
         }
-        return slots.compactMap { $0 }
+        return scores.compactMap { $0 }
     }
 
     /// How many standard errors of the per-fold differences another family's winner must beat the

@@ -1,5 +1,6 @@
 import Calibration
 import Foundation
+import RawSupport
 import RawTensor
 
 /// The JSON part of a checkpoint (`state.json`): everything but the weights and optimizer moments.
@@ -69,11 +70,11 @@ enum CheckpointStore {
     static func write(state: CheckpointState, weights: SafeTensors, optimizer: SafeTensors, in modelDirectory: URL,
                       keep: Int, fault: ((String) throws(TrainingError) -> Void)? = nil) throws(TrainingError) -> URL {
         let dir = folder(in: modelDirectory)
-        try AtomicFile.makeFolder(dir)
+        try AtomicFile.makeFolder(dir, error: TrainingError.init)
         removeLeftovers(in: modelDirectory)
         let final = dir.appendingPathComponent(name(step: state.step), isDirectory: true)
         let temporary = dir.appendingPathComponent(".tmp-\(name(step: state.step))-\(UUID().uuidString)", isDirectory: true)
-        try AtomicFile.makeFolder(temporary)
+        try AtomicFile.makeFolder(temporary, error: TrainingError.init)
         do {
             try weights.write(to: temporary.appendingPathComponent(weightsFile))
         } catch {
@@ -86,16 +87,16 @@ enum CheckpointStore {
             throw .checkpoint(path: temporary.path, reason: "writing the optimizer state failed: \(error.description)")
         }
         try fault?(optimizerFile)
-        try AtomicFile.write(Raw2RawNetwork.encodeJSON(state), to: temporary.appendingPathComponent(stateFile))
+        try AtomicFile.write(Raw2RawNetwork.encodeJSON(state), to: temporary.appendingPathComponent(stateFile), error: TrainingError.init)
         try fault?(stateFile)
         if FileManager.default.fileExists(atPath: final.path) {
             // Replacing a checkpoint of the same step: move the old one aside first.
             let old = dir.appendingPathComponent(".old-\(name(step: state.step))-\(UUID().uuidString)")
-            try AtomicFile.rename(final, to: old)
-            try AtomicFile.rename(temporary, to: final)
+            try AtomicFile.rename(final, to: old, error: TrainingError.init)
+            try AtomicFile.rename(temporary, to: final, error: TrainingError.init)
             try? FileManager.default.removeItem(at: old)
         } else {
-            try AtomicFile.rename(temporary, to: final)
+            try AtomicFile.rename(temporary, to: final, error: TrainingError.init)
         }
         for stale in list(in: modelDirectory).dropFirst(max(1, keep)) {
             try? FileManager.default.removeItem(at: stale.url)

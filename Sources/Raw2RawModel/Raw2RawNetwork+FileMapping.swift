@@ -1,4 +1,5 @@
 import Foundation
+import RawSupport
 import RawIO
 import RawTensor
 
@@ -9,15 +10,15 @@ import RawTensor
 public struct RawTemplate: Sendable, Equatable {
     /// The CFA phase of the output mosaic.
     public var pattern: CFAPattern
-    /// Black level per 2x2 CFA position, row-major.
-    public var blackLevels: [Double]
+    /// Black level per 2x2 CFA position.
+    public var blackLevels: BlackLevels
     /// The white level.
     public var whiteLevel: Int
     /// Metadata to carry (make, model, colour matrices).
     public var metadata: RawMetadata
 
     /// Creates a template from values.
-    public init(pattern: CFAPattern, blackLevels: [Double], whiteLevel: Int, metadata: RawMetadata = RawMetadata()) {
+    public init(pattern: CFAPattern, blackLevels: BlackLevels, whiteLevel: Int, metadata: RawMetadata = RawMetadata()) {
         self.pattern = pattern
         self.blackLevels = blackLevels
         self.whiteLevel = whiteLevel
@@ -61,7 +62,7 @@ extension Raw2RawNetwork {
         guard let format = PackedImageFormat(url: input) else {
             throw .modelFile(path: input.path, reason: "not a .mat or .dng file")
         }
-        try AtomicFile.makeFolder(outputFolder)
+        try AtomicFile.makeFolder(outputFolder, error: TrainingError.init)
         do throws(RawIOError) {
             switch format {
             case .mat:

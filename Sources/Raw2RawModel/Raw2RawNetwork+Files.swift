@@ -1,5 +1,6 @@
 import Calibration
 import Foundation
+import RawSupport
 import RawTensor
 
 /// What a model folder's `model.json` holds: everything but the weights.
@@ -77,13 +78,13 @@ extension Raw2RawNetwork {
     /// weights first.
     /// - Throws: ``TrainingError/modelFile(path:reason:)``.
     public func save(to folder: URL, training: TrainingRecord? = nil) throws(TrainingError) {
-        try AtomicFile.makeFolder(folder)
+        try AtomicFile.makeFolder(folder, error: TrainingError.init)
         let weightsURL = folder.appendingPathComponent(Self.weightsFileName)
         do { try weightArchive().write(to: weightsURL) } catch {
             throw .modelFile(path: weightsURL.path, reason: error.description)
         }
         try AtomicFile.write(Self.encodeJSON(modelDescription(training: training)),
-                             to: folder.appendingPathComponent(Self.descriptionFileName))
+                             to: folder.appendingPathComponent(Self.descriptionFileName), error: TrainingError.init)
     }
 
     /// Loads a model folder written by ``save(to:training:)``.

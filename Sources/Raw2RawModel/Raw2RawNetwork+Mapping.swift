@@ -1,4 +1,5 @@
 import Foundation
+import RawSupport
 import RawIO
 import RawTensor
 
@@ -111,7 +112,7 @@ extension Raw2RawNetwork {
         }
         for i in output.indices {
             let v = output[i]
-            output[i] = v.isNaN ? 0 : min(max(v, 0), 1)
+            output[i] = Numerics.clipUnit(v)
         }
         return PackedImage(height: image.height, width: image.width, values: output)
     }

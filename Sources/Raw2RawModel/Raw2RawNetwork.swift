@@ -58,7 +58,7 @@ public final class Raw2RawNetwork: Module {
         configuration = c
         self.cameraA = cameraA
         self.cameraB = cameraB
-        var g = RandomGenerator(seed: seed ^ 0x5241_5732_5241_5721)
+        var g = SeededGenerator(seed: seed ^ 0x5241_5732_5241_5721)
         let paper = c.architecture == .paper
         let hidden: Initializer = paper ? .pytorchDefault : .heNormal(negativeSlope: c.hiddenActivation.negativeSlope)
         let bias: Initializer = paper ? .pytorchDefault : .constant(0)

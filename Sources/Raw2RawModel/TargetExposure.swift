@@ -1,4 +1,5 @@
 import Foundation
+import RawSupport
 import RawIO
 
 /// A brightness reading of a packed image, as a camera's auto-exposure might meter it.
@@ -78,7 +79,7 @@ public enum ExposureMeter: Codable, Sendable, Hashable, CustomStringConvertible 
             precondition(q > 0 && q <= 1, "the metered percentile must lie in (0, 1], got \(q)")
             var m = [Double](repeating: 0, count: n)
             for p in 0..<n { m[p] = max(clip(v[4 * p]), clip(v[4 * p + 1]), clip(v[4 * p + 2]), clip(v[4 * p + 3])) }
-            return max(TargetExposure.quantile(&m, q), 1e-6)
+            return max(Numerics.quantile(&m, q), 1e-6)
         case .greenMean:
             var s = 0.0
             for p in 0..<n { s += clip(v[4 * p + 1]) + clip(v[4 * p + 2]) }
@@ -183,17 +184,7 @@ public struct TargetExposure: Codable, Sendable, Equatable, CustomStringConverti
     public func apply(to mapped: PackedImage) -> PackedImage {
         let g = Float(gain(for: mapped))
         return PackedImage(height: mapped.height, width: mapped.width,
-                           values: mapped.values.map { v in v.isNaN ? 0 : min(max(v * g, 0), 1) })
-    }
-
-    /// The `q` quantile of `values` (sorted in place), interpolating linearly between order statistics.
-    static func quantile(_ values: inout [Double], _ q: Double) -> Double {
-        precondition(!values.isEmpty, "a quantile needs values")
-        values.sort()
-        let position = q * Double(values.count - 1)
-        let lower = Int(position.rounded(.down)), upper = min(lower + 1, values.count - 1)
-        let f = position - Double(lower)
-        return values[lower] * (1 - f) + values[upper] * f
+                           values: mapped.values.map { Numerics.clipUnit($0 * g) })
     }
 
     /// Readings at or above this level count as saturated.
@@ -233,8 +224,8 @@ public struct TargetExposure: Codable, Sendable, Equatable, CustomStringConverti
             // quartiles stay valid while at most a quarter of the target readings saturate.
             guard Double(readings.saturated[index].filter { $0 }.count) <= 0.25 * Double(rt.count) else { continue }
             var t = rt.map { log($0) }
-            let m = quantile(&t, 0.5)
-            let spread = (quantile(&t, 0.75) - quantile(&t, 0.25)) / 1.349
+            let m = Numerics.quantile(&t, 0.5)
+            let spread = (Numerics.quantile(&t, 0.75) - Numerics.quantile(&t, 0.25)) / 1.349
             // Anchor pairs whose target reading is not saturated: (t - m, p - m).
             let anchors = zip(anchorTargets, anchorMapped).enumerated().compactMap { i, pair -> (index: Int, t: Double, p: Double)? in
                 let (target, mapped) = pair

@@ -1,5 +1,6 @@
 import Calibration
 import Foundation
+import RawSupport
 import RawIO
 import RawTensor
 
@@ -263,14 +264,7 @@ public final class Trainer {
     /// the base and exposure fits.
     static func subsampledAnchors(_ anchors: PackedImagePairSet, pixelsPerPair: Int) throws(TrainingError)
         -> (a: [PackedImage], b: [PackedImage]) {
-        var a: [PackedImage] = [], b: [PackedImage] = []
-        for i in 0..<anchors.count {
-            let pair: (a: PackedImage, b: PackedImage)
-            do { pair = try anchors.pair(at: i) } catch { throw .dataset(error) }
-            a.append(pair.a.evenSubsample(maxPixels: pixelsPerPair))
-            b.append(pair.b.evenSubsample(maxPixels: pixelsPerPair))
-        }
-        return (a, b)
+        do { return try anchors.evenlySubsampled(maxPixelsPerPair: pixelsPerPair) } catch { throw .dataset(error) }
     }
 
     /// Fits the base mappings A to B and B to A on the (subsampled) anchor pairs; with
@@ -554,7 +548,7 @@ extension BaseMapping {
     func mapImage(_ image: PackedImage, clipped: Bool = true) -> PackedImage {
         let x = Tensor(channelsLast: image.values, batch: 1, height: image.height, width: image.width, channels: 4)
         let values = apply(x).value.channelsLastScalars()
-        let y = clipped ? values.map { $0.isNaN ? 0 : min(max($0, 0), 1) } : values
+        let y = clipped ? Numerics.clipUnit(values) : values
         return PackedImage(height: image.height, width: image.width, values: y)
     }
 }
@@ -568,25 +562,7 @@ extension Raw2RawNetwork {
         let y = withoutGradient {
             map(Variable(x), features: mappingFeatures(Variable(x), camera: source), correction: correction.map { Variable($0) }, from: source).value
         }
-        let values = y.channelsLastScalars().map { $0.isNaN ? 0 : min(max($0, 0), 1) }
+        let values = Numerics.clipUnit(y.channelsLastScalars())
         return PackedImage(height: image.height, width: image.width, values: values)
-    }
-}
-
-extension PackedImage {
-    /// Every `s`-th pixel in both directions, with `s` the smallest stride leaving at most `maxPixels`.
-    func evenSubsample(maxPixels: Int) -> PackedImage {
-        if pixelCount <= maxPixels { return self }
-        var s = 2
-        while ((height + s - 1) / s) * ((width + s - 1) / s) > maxPixels { s += 1 }
-        let h = (height + s - 1) / s, w = (width + s - 1) / s
-        var out = [Float](repeating: 0, count: h * w * 4)
-        for y in 0..<h {
-            for x in 0..<w {
-                let src = ((y * s) * width + x * s) * 4, dst = (y * w + x) * 4
-                for c in 0..<4 { out[dst + c] = values[src + c] }
-            }
-        }
-        return PackedImage(height: h, width: w, values: out)
     }
 }

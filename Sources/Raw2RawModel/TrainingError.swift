@@ -1,4 +1,5 @@
 import RawIO
+import RawSupport
 
 /// Why training, loading a model or mapping an image failed.
 ///
@@ -52,5 +53,12 @@ public enum TrainingError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unknownCamera(let n, let a):
             return "the model does not know camera '\(n)' (it maps between: \(a.joined(separator: ", ")))"
         }
+    }
+}
+
+extension TrainingError {
+    /// The error of a failed atomic write or rename in a model folder: ``modelFile(path:reason:)``.
+    package init(_ error: AtomicWriteError) {
+        self = .modelFile(path: error.path, reason: error.reason)
     }
 }

@@ -6,7 +6,7 @@ final class ConvPair: Module {
     let conv2: Conv2d
 
     init(inputChannels: Int, outputChannels: Int, kernelSize: Int, activation: Activation,
-         initializer: Initializer, biasInitializer: Initializer, generator: inout RandomGenerator) {
+         initializer: Initializer, biasInitializer: Initializer, generator: inout SeededGenerator) {
         conv1 = Conv2d(inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: kernelSize,
                        padding: kernelSize / 2, activation: activation, initializer: initializer,
                        biasInitializer: biasInitializer, generator: &generator)
@@ -24,7 +24,7 @@ final class UNetEncoder: Module {
     let levels: [ConvPair]
 
     init(configuration c: ModelConfiguration, initializer: Initializer, biasInitializer: Initializer,
-         generator: inout RandomGenerator) {
+         generator: inout SeededGenerator) {
         var levels: [ConvPair] = []
         var inputChannels = 4
         for ch in c.channels {
@@ -61,7 +61,7 @@ final class UNetDecoder: Module {
     let output: Conv2d
 
     init(configuration c: ModelConfiguration, initializer: Initializer, biasInitializer: Initializer,
-         outputInitializer: Initializer, generator: inout RandomGenerator) {
+         outputInitializer: Initializer, generator: inout SeededGenerator) {
         var up: [Conv2d] = [], blocks: [ConvPair] = []
         let ch = c.channels
         for level in stride(from: ch.count - 2, through: 0, by: -1) {
@@ -101,7 +101,7 @@ final class ContextBranch: Module {
     let hidden: Linear
     let head: Linear
 
-    init(width: Int, activation: Activation, initScale: Float, generator: inout RandomGenerator) {
+    init(width: Int, activation: Activation, initScale: Float, generator: inout SeededGenerator) {
         let he = Initializer.heNormal(negativeSlope: activation.negativeSlope)
         conv1 = Conv2d(inputChannels: 4, outputChannels: width, kernelSize: 3, padding: 1, activation: activation,
                        initializer: he, generator: &generator)

@@ -71,11 +71,11 @@ public struct RawDecoder: Sendable {
         guard white > 0, white <= Int(UInt16.max) else {
             throw .corrupt(path: path, reason: "white level \(white) is outside 1...65535")
         }
-        guard blackLevels.allSatisfy({ $0 < Double(white) }) else {
+        guard blackLevels.count == 4, blackLevels.allSatisfy({ $0.isFinite && $0 >= 0 && $0 < Double(white) }) else {
             throw .corrupt(path: path, reason: "black levels \(blackLevels) are not below the white level \(white)")
         }
         return BayerImage(width: lr.width, height: lr.height, samples: samples, pattern: pattern,
-                          blackLevels: blackLevels, whiteLevel: white, metadata: RawDecoder.metadata(lr))
+                          blackLevels: BlackLevels(rowMajor: blackLevels), whiteLevel: white, metadata: RawDecoder.metadata(lr))
     }
 
     /// Rejects layouts that are not a 2x2 Bayer mosaic, before any pixel is decoded.

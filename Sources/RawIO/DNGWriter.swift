@@ -1,4 +1,5 @@
 import Foundation
+import RawSupport
 
 /// Writes ``BayerImage`` values as uncompressed DNG files that raw converters open directly.
 ///
@@ -76,7 +77,7 @@ public struct DNGWriter: Sendable {
     ///   entry no SRATIONAL holds) or the file cannot be written.
     public func write(_ image: BayerImage, to url: URL) throws(RawIOError) {
         let bytes = try encode(image, path: url.path)
-        try AtomicFile.write(bytes, to: url)
+        try AtomicFile.write(bytes, to: url, error: RawIOError.init)
     }
 
     /// The bytes of the DNG file for `image`; `path` names the file in errors.
@@ -126,7 +127,7 @@ public struct DNGWriter: Sendable {
         entries.append(.bytes(50710, [0, 1, 2]))  // CFAPlaneColor: R, G, B
         entries.append(.shorts(50711, [1]))  // CFALayout: rectangular
         entries.append(.shorts(50713, [2, 2]))  // BlackLevelRepeatDim
-        entries.append(try blackLevelEntry(image.blackLevels, path: path))  // BlackLevel
+        entries.append(try blackLevelEntry(image.blackLevels.rowMajor, path: path))  // BlackLevel
         guard image.whiteLevel > 0, image.whiteLevel <= Int(UInt32.max) else {
             throw .writeFailed(path: path, reason: "white level \(image.whiteLevel) does not fit a DNG WhiteLevel")
         }

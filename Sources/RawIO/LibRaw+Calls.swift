@@ -1,4 +1,4 @@
-import CLibRaw
+internal import CLibRaw
 import Foundation
 
 /// The one place RawIO calls LibRaw. A processor owns a `libraw_data_t` handle (from

@@ -1,4 +1,5 @@
 import Foundation
+import RawSupport
 
 /// A MATLAB Level 5 MAT-file (the format of `save -v7` and `scipy.io.savemat`), read into memory.
 ///
@@ -125,7 +126,7 @@ public struct MATFile: Sendable {
     public static func write(arrays: [MATArray], to url: URL, compressed: Bool = false) throws(RawIOError) {
         var writer = MATWriter(path: url.path, compressed: compressed)
         for a in arrays { try writer.append(a) }
-        try AtomicFile.write(writer.bytes, to: url)
+        try AtomicFile.write(writer.bytes, to: url, error: RawIOError.init)
     }
 
     // MARK: The paper's mapping matrix
@@ -194,6 +195,6 @@ extension PackedImage {
     public func writeMAT(to url: URL, variable: String = "raw_rggb", precision: MATPrecision = .single) throws(RawIOError) {
         var writer = MATWriter(path: url.path, compressed: false)
         try writer.append(name: variable, shape: [height, width, PackedImage.channelCount], rowMajor: values, class: precision.matClass)
-        try AtomicFile.write(writer.bytes, to: url)
+        try AtomicFile.write(writer.bytes, to: url, error: RawIOError.init)
     }
 }

@@ -200,3 +200,18 @@ enum DatasetListing {
         return image
     }
 }
+
+extension PackedImagePairSet {
+    /// Every pair read once, in order, each image evenly subsampled to at most `maxPixelsPerPair`
+    /// pixels (the anchor reading loop of the baselines, the base fits and the exposure model).
+    package func evenlySubsampled(maxPixelsPerPair: Int) throws(DatasetError) -> (a: [PackedImage], b: [PackedImage]) {
+        precondition(maxPixelsPerPair > 0, "maxPixelsPerPair must be positive, got \(maxPixelsPerPair)")
+        var a: [PackedImage] = [], b: [PackedImage] = []
+        for i in 0..<count {
+            let pair = try pair(at: i)
+            a.append(pair.a.evenSubsample(maxPixels: maxPixelsPerPair))
+            b.append(pair.b.evenSubsample(maxPixels: maxPixelsPerPair))
+        }
+        return (a, b)
+    }
+}

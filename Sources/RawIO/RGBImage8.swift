@@ -1,4 +1,5 @@
 import Foundation
+import RawSupport
 
 /// An 8-bit RGB picture: `height x width` pixels, three bytes each (R, G, B), row-major.
 ///
@@ -116,7 +117,7 @@ extension RGBImage8 {
     /// - Throws: ``RawIOError/writeFailed(path:reason:)`` naming the file.
     public func writePNG(to url: URL) throws(RawIOError) {
         precondition(width <= Int(Int32.max) && height <= Int(Int32.max), "PNG sizes are at most 2^31 - 1")
-        try AtomicFile.write(pngData(), to: url)
+        try AtomicFile.write(pngData(), to: url, error: RawIOError.init)
     }
 }
 

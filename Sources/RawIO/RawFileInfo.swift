@@ -44,7 +44,7 @@ public struct RawFileInfo: Sendable, Equatable, Codable {
         height = image.height
         cfa = image.pattern.rawValue
         blackLevels = image.packedBlackLevels
-        blackLevelsCFA = image.blackLevels
+        blackLevelsCFA = image.blackLevels.rowMajor
         whiteLevel = image.whiteLevel
         make = image.metadata.make
         model = image.metadata.model

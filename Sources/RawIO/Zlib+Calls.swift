@@ -1,4 +1,4 @@
-import CZlib
+internal import CZlib
 
 /// The one place RawIO calls zlib: bounded inflate and streaming deflate (MAT-file compressed
 /// elements), one-shot compress and CRC-32 (PNG). Each stream owns a heap-allocated `z_stream`

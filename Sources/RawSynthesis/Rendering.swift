@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import RawSupport
 import RawIO
 
 /// One simulated capture: the raw mosaic and how it was exposed.
@@ -59,9 +60,8 @@ extension CameraModel {
                 }
             }
         }
-        let black = Double(blackLevel)
         let bayer = BayerImage(width: w, height: scene.height * 2, samples: samples, pattern: pattern,
-                               blackLevels: [black, black, black, black], whiteLevel: whiteLevel,
+                               blackLevels: BlackLevels(uniform: Double(blackLevel)), whiteLevel: whiteLevel,
                                metadata: metadata(asShotNeutral: r.neutral))
         return CameraCapture(bayer: bayer, exposure: r.exposure, asShotNeutral: r.neutral,
                              clippedFraction: Double(clipped) / Double(samples.count))
@@ -123,7 +123,7 @@ extension CameraModel {
                 }
                 metered = weights > 0 ? total / weights : 0
             }
-            var rng = Xoshiro256StarStar(seed: SplitMix64.derive(seed, stableHash(name), 0))
+            var rng = SimulationRandom(seed: SplitMix64.derive(seed, stableHash(name), 0))
             let jitter = ae.jitterStops > 0 ? rng.uniform(-ae.jitterStops, ae.jitterStops) : 0
             let level = ae.target * exp2(jitter)
             return metered > 0 ? level / metered : level
@@ -146,7 +146,7 @@ extension CameraModel {
         dn.withUnsafeMutableBufferPointer { buf in
             let dst = SendableBuffer(buf)
             parallelRows(height) { y in
-                var rng = Xoshiro256StarStar(seed: SplitMix64.derive(cameraSeed, UInt64(y)))
+                var rng = SimulationRandom(seed: SplitMix64.derive(cameraSeed, UInt64(y)))
                 withUnsafeTemporaryAllocation(of: Int.self, capacity: width) { materials in
                     withUnsafeTemporaryAllocation(of: SIMD3<Double>.self, capacity: width) { signal in
                         shader.signal(row: y, materials: materials, into: signal)
@@ -215,15 +215,9 @@ struct SceneShader: Sendable {
 }
 
 /// Runs `body` for every row in `0..<rows`, spread over the cores (deterministic: rows are independent).
-func parallelRows(_ rows: Int, _ body: @Sendable (Int) -> Void) {
-    let chunks = min(rows, 32)
-    if chunks <= 1 {
-        for y in 0..<rows { body(y) }
-        return
-    }
-    DispatchQueue.concurrentPerform(iterations: chunks) { c in
-        let start = rows * c / chunks, end = rows * (c + 1) / chunks
-        for y in start..<end { body(y) }
+func parallelRows(_ rows: Int, _ body: (Int) -> Void) {
+    Parallel.forEachChunk(count: rows, grain: 1) { range in
+        for y in range { body(y) }
     }
 }
 

@@ -1,3 +1,4 @@
+import RawSupport
 /// The distribution random scenes are drawn from (sizes, region counts, shading, texture, light).
 ///
 /// Ranges are sampled uniformly. Sizes are in packed pixels; lengths in scene units (fractions of
@@ -100,7 +101,7 @@ public struct SceneGenerator: Sendable {
     /// The scene for `seed` (the same seed always gives the same scene).
     public func scene(seed: UInt64) -> Scene {
         let c = configuration
-        var rng = Xoshiro256StarStar(seed: SplitMix64.derive(seed, 0x5CE4E))
+        var rng = SimulationRandom(seed: SplitMix64.derive(seed, 0x5CE4E))
         let aspect = Double(c.height) / Double(c.width)
         var materials: [SceneMaterial] = []
         var regions: [SceneRegion] = []
@@ -135,15 +136,15 @@ public struct SceneGenerator: Sendable {
                      textureScale: textureScale, textureSeed: textureSeed, lighting: lighting)
     }
 
-    private func int(_ rng: inout Xoshiro256StarStar, _ r: ClosedRange<Int>) -> Int {
+    private func int(_ rng: inout SimulationRandom, _ r: ClosedRange<Int>) -> Int {
         r.lowerBound + rng.nextInt(below: r.upperBound - r.lowerBound + 1)
     }
 
-    private func double(_ rng: inout Xoshiro256StarStar, _ r: ClosedRange<Double>) -> Double {
+    private func double(_ rng: inout SimulationRandom, _ r: ClosedRange<Double>) -> Double {
         rng.uniform(r.lowerBound, r.upperBound)
     }
 
-    private func material(_ rng: inout Xoshiro256StarStar) -> SceneMaterial {
+    private func material(_ rng: inout SimulationRandom) -> SceneMaterial {
         let k = int(&rng, configuration.mixtureComponents)
         var picks: [NamedSpectrum] = []
         var weights: [Double] = []
@@ -163,7 +164,7 @@ public struct SceneGenerator: Sendable {
     }
 
     /// A 6x4 ColorChecker on a dark frame, 30-50 % of the image width, placed inside the image.
-    private func addChart(_ rng: inout Xoshiro256StarStar, aspect: Double, materials: inout [SceneMaterial],
+    private func addChart(_ rng: inout SimulationRandom, aspect: Double, materials: inout [SceneMaterial],
                           regions: inout [SceneRegion]) {
         var patch = rng.uniform(0.05, 0.083)
         patch = min(patch, aspect / 4.6)
@@ -181,7 +182,7 @@ public struct SceneGenerator: Sendable {
         }
     }
 
-    private func lighting(_ rng: inout Xoshiro256StarStar) -> SceneLighting {
+    private func lighting(_ rng: inout SimulationRandom) -> SceneLighting {
         let i = rng.nextInt(below: illuminants.count)
         let primary = illuminants[i]
         guard illuminants.count > 1, rng.chance(configuration.mixtureProbability) else { return SceneLighting(primary) }

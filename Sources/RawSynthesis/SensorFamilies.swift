@@ -1,4 +1,5 @@
 import Foundation
+import RawSupport
 
 /// A family of camera sensitivities: measured curves, perturbed measured curves, or physically
 /// plausible parametric curves drawn from a seed.
@@ -74,7 +75,7 @@ extension CameraSensitivities {
         case .sigmaSDMerrill: return data.sigmaSDMerrill
         case .perturbedNikon5100, .perturbedSigmaSDMerrill:
             let base = family == .perturbedNikon5100 ? data.nikon5100 : data.sigmaSDMerrill
-            var rng = Xoshiro256StarStar(seed: SplitMix64.derive(seed, stableHash(family.rawValue)))
+            var rng = SimulationRandom(seed: SplitMix64.derive(seed, stableHash(family.rawValue)))
             var channels: [[Double]] = []
             for _ in 0..<64 {
                 channels = base.channels.map { perturb($0.values, &rng) }
@@ -82,7 +83,7 @@ extension CameraSensitivities {
             }
             return normalised(name: "\(family.rawValue)@\(seed)", channels)
         case .gaussianIRCut, .gaussianNoIRCut, .phoneBroad, .machineVision:
-            var rng = Xoshiro256StarStar(seed: SplitMix64.derive(seed, stableHash(family.rawValue)))
+            var rng = SimulationRandom(seed: SplitMix64.derive(seed, stableHash(family.rawValue)))
             var last: [[Double]] = []
             for _ in 0..<64 {
                 last = parametric(family, &rng)
@@ -101,7 +102,7 @@ extension CameraSensitivities {
 
     /// A measured curve shifted by a few nm (linear interpolation, ends held) and multiplied by
     /// `exp` of three low-frequency cosines (about ±10 %).
-    private static func perturb(_ v: [Double], _ rng: inout Xoshiro256StarStar) -> [Double] {
+    private static func perturb(_ v: [Double], _ rng: inout SimulationRandom) -> [Double] {
         let shift = rng.uniform(-4, 4) / Spectrum.wavelengthStep
         var amplitudes: [Double] = [], phases: [Double] = []
         for _ in 0..<3 {
@@ -126,7 +127,7 @@ extension CameraSensitivities {
     private static func logistic(_ x: Double) -> Double { 1 / (1 + exp(-x)) }
 
     /// One draw of a parametric family: R, G, B curves (not normalised).
-    private static func parametric(_ family: SensorFamily, _ rng: inout Xoshiro256StarStar) -> [[Double]] {
+    private static func parametric(_ family: SensorFamily, _ rng: inout SimulationRandom) -> [[Double]] {
         let wl = Spectrum.wavelengths
         let bands: [ClosedRange<Double>] = [585...620, 520...560, 440...475]   // R, G, B peak bands
         let width: ClosedRange<Double>, crossTalk: ClosedRange<Double>

@@ -1,4 +1,5 @@
 import Foundation
+import RawSupport
 import RawIO
 
 /// The file format of a synthetic dataset.
@@ -383,30 +384,24 @@ public struct SyntheticDatasetGenerator: Sendable {
         return final
     }
 
-    private static let temporaryMarker = ".partial-"
+    /// The marker of temporary files an interrupted run of an earlier version may have left.
+    private static let legacyTemporaryMarker = ".partial-"
 
+    /// Writes one capture through RawIO's writers, which write to a temporary name and rename
+    /// it into place (a kill leaves no partial file under the final name).
     private func writeAtomically(_ capture: CameraCapture, to url: URL) throws(SyntheticDatasetError) {
-        let dir = url.deletingLastPathComponent()
-        let ext = url.pathExtension
-        let stem = url.deletingPathExtension().lastPathComponent
-        let tmp = dir.appendingPathComponent(".\(stem)\(Self.temporaryMarker)\(ProcessInfo.processInfo.processIdentifier).\(ext)")
         do throws(RawIOError) {
-            try configuration.format.write(capture, to: tmp)
+            try configuration.format.write(capture, to: url)
         } catch {
-            try? FileManager.default.removeItem(at: tmp)
             throw .write(error)
-        }
-        do {
-            try FileManager.default.moveItem(at: tmp, to: url)
-        } catch {
-            try? FileManager.default.removeItem(at: tmp)
-            throw .fileSystem(path: url.path, reason: "cannot move the finished file into place (\(error.localizedDescription))")
         }
     }
 
+    /// Removes the temporary files of writes that were killed (`.NAME.UUID.tmp`, and the
+    /// `.NAME.partial-PID.EXT` files of earlier versions).
     private func removeStaleTemporaries(in dir: URL) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return }
-        for n in names where n.hasPrefix(".") && n.contains(Self.temporaryMarker) {
+        for n in names where n.hasPrefix(".") && (n.hasSuffix(".tmp") || n.contains(Self.legacyTemporaryMarker)) {
             try? FileManager.default.removeItem(at: dir.appendingPathComponent(n))
         }
     }
@@ -439,11 +434,12 @@ public struct SyntheticDatasetGenerator: Sendable {
     private func writeManifest(_ manifest: SyntheticDatasetManifest, to url: URL) throws(SyntheticDatasetError) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data: Data
         do {
-            let data = try encoder.encode(manifest)
-            try data.write(to: url, options: .atomic)
+            data = try encoder.encode(manifest)
         } catch {
-            throw .fileSystem(path: url.path, reason: "cannot write the manifest (\(error.localizedDescription))")
+            throw .fileSystem(path: url.path, reason: "cannot encode the manifest (\(error.localizedDescription))")
         }
+        try AtomicFile.write(data, to: url) { SyntheticDatasetError.fileSystem(path: $0.path, reason: "cannot write the manifest (\($0.reason))") }
     }
 }

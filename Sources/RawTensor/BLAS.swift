@@ -1,6 +1,7 @@
 // The one file of RawTensor that calls C: OpenBLAS through the internal `CBLAS` module.
 // Nothing here is public API.
-import CBLAS
+internal import CBLAS
+import Foundation
 
 /// Thin, checked wrappers around the OpenBLAS calls RawTensor makes.
 ///
@@ -39,18 +40,13 @@ enum BLAS {
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
-    /// Makes OpenBLAS run each call on the calling thread (`openblas_get_num_threads`,
-    /// `openblas_set_num_threads(1)`); RawTensor parallelises across calls itself.
-    static func ensureSingleThreaded() {
-        if openblas_get_num_threads() != 1 { openblas_set_num_threads(1) }
-    }
+    /// Makes OpenBLAS run each call on the calling thread, once per process, the first time
+    /// RawTensor calls BLAS (`openblas_set_num_threads(1)`), unless the environment variable
+    /// `OPENBLAS_NUM_THREADS` is set; RawTensor parallelises across calls itself (see
+    /// ``ComputeConfiguration``). Later changes by the program are left alone.
+    static func ensureSingleThreaded() { _ = configured }
 
-    /// Sets the number of OpenBLAS worker threads, wrapping `openblas_set_num_threads`.
-    static func setThreadCount(_ count: Int) {
-        precondition(count >= 1, "BLAS thread count must be at least 1, got \(count)")
-        openblas_set_num_threads(Int32(min(count, 1024)))
-    }
-
-    /// The number of OpenBLAS worker threads, wrapping `openblas_get_num_threads`.
-    static var threadCount: Int { Int(openblas_get_num_threads()) }
+    private static let configured: Void = {
+        if getenv("OPENBLAS_NUM_THREADS") == nil { openblas_set_num_threads(1) }
+    }()
 }

@@ -1,3 +1,4 @@
+import RawSupport
 /// How a convolution is computed, chosen from its geometry.
 enum ConvolutionMethod {
     /// 1x1, stride 1, no padding: a matrix product per row chunk.

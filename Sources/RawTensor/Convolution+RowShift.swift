@@ -1,3 +1,4 @@
+import RawSupport
 /// A faster convolution for stride 1 with a width-preserving padding (`2 * paddingX == kernelWidth - 1`),
 /// which covers the 3x3 "same" convolutions of U-Nets.
 ///

@@ -1,4 +1,5 @@
-/// How a weight tensor is filled at creation, from a seeded ``RandomGenerator``.
+import RawCore
+/// How a weight tensor is filled at creation, from a seeded ``SeededGenerator``.
 ///
 /// `fanIn` is the number of inputs of one output unit (`inputChannels * kH * kW` for a
 /// convolution), `fanOut` the number of outputs an input reaches (`outputChannels * kH * kW`).
@@ -20,7 +21,7 @@ public enum Initializer: Sendable, Equatable {
     case constant(Float)
 
     /// A tensor of `shape` filled by this rule.
-    public func makeTensor(_ shape: [Int], fanIn: Int, fanOut: Int, using generator: inout RandomGenerator) -> Tensor {
+    public func makeTensor(_ shape: [Int], fanIn: Int, fanOut: Int, using generator: inout SeededGenerator) -> Tensor {
         let fi = Float(max(fanIn, 1)), fo = Float(max(fanOut, 1))
         switch self {
         case .heNormal(let a):

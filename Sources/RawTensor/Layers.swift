@@ -1,7 +1,8 @@
+import RawCore
 /// A 2-D convolution layer with optional bias and a fused activation.
 ///
 /// ```swift
-/// var generator = RandomGenerator(seed: 1)
+/// var generator = SeededGenerator(seed: 1)
 /// let conv = Conv2d(inputChannels: 4, outputChannels: 32, kernelSize: 3, padding: 1,
 ///                   activation: .leakyReLU(negativeSlope: 0.2), generator: &generator)
 /// let y = conv(Variable(x))     // records the call; y.backward(...) reaches conv.weight
@@ -25,7 +26,7 @@ public final class Conv2d: UnaryLayer {
     public init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
                 bias: Bool = true, activation: Activation = .identity,
                 initializer: Initializer = .heNormal(), biasInitializer: Initializer = .constant(0),
-                generator: inout RandomGenerator) {
+                generator: inout SeededGenerator) {
         precondition(inputChannels > 0 && outputChannels > 0 && kernelSize > 0,
                      "Conv2d needs positive sizes, got \(inputChannels)->\(outputChannels) k\(kernelSize)")
         let fanIn = inputChannels * kernelSize * kernelSize, fanOut = outputChannels * kernelSize * kernelSize
@@ -63,7 +64,7 @@ public final class Linear: UnaryLayer {
     /// Creates a fully connected layer with weights drawn from `initializer`.
     public init(inputFeatures: Int, outputFeatures: Int, bias: Bool = true, activation: Activation = .identity,
                 initializer: Initializer = .heNormal(), biasInitializer: Initializer = .constant(0),
-                generator: inout RandomGenerator) {
+                generator: inout SeededGenerator) {
         weight = Variable(initializer.makeTensor([outputFeatures, inputFeatures], fanIn: inputFeatures,
                                                  fanOut: outputFeatures, using: &generator), requiresGradient: true)
         self.bias = bias ? Variable(biasInitializer.makeTensor([outputFeatures], fanIn: inputFeatures, fanOut: outputFeatures,

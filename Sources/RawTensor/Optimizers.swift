@@ -1,4 +1,5 @@
 import Foundation
+import RawSupport
 
 /// An update rule for one parameter tensor: a pure function of (gradient, parameter, state).
 ///

@@ -1,50 +1,19 @@
 import Dispatch
 import Foundation
+import RawCore
+import RawSupport
 
-/// Process-wide settings for how RawTensor uses the machine's cores.
-///
-/// RawTensor runs all its parallel work on Dispatch's concurrent queue, in fixed chunks: convolutions
-/// split into (image, row-chunk) units, large matrix products into fixed column blocks, elementwise
-/// work into ranges. Each unit calls OpenBLAS **single-threaded**: RawTensor sets OpenBLAS to one
-/// thread before its matrix products, because OpenBLAS's idle worker threads spin (`sched_yield`)
-/// between calls and, measured on a 2-core machine, took about a third of the CPU from the work
-/// running between products. Results never depend on the thread count or on scheduling: every
-/// output element is computed by exactly one unit, whose blocks do not depend on the thread count,
-/// and reductions add partial sums in a fixed order.
-public enum ComputeConfiguration {
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var _threadCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
-
+extension ComputeConfiguration {
     /// Frees the tensor buffers RawTensor keeps for reuse (up to 1 GB of freed activations and
     /// gradients, so that training steps do not page-fault on every allocation).
     public static func releaseCachedBuffers() {
         BufferPool.shared.drain()
     }
-
-    /// The number of threads RawTensor's own parallel loops use (default: the active processor count).
-    public static var threadCount: Int {
-        lock.lock(); defer { lock.unlock() }
-        return _threadCount
-    }
-
-    /// Sets the number of threads for RawTensor's parallel loops.
-    public static func setThreadCount(_ count: Int) {
-        precondition(count >= 1, "thread count must be at least 1, got \(count)")
-        lock.lock()
-        _threadCount = count
-        lock.unlock()
-    }
 }
 
-/// Deterministic parallel loops over index ranges.
-enum Parallel {
-    /// A thread count for the current task that takes precedence over ``ComputeConfiguration/threadCount``
-    /// (used by tests, which run concurrently and must not change process-wide settings).
-    @TaskLocal static var threadCountOverride: Int?
-
-    /// The number of workers parallel loops use now.
-    static var threadCount: Int { threadCountOverride ?? ComputeConfiguration.threadCount }
-
+/// RawTensor's parallel matrix products, on RawSupport's deterministic parallel loops
+/// (``ComputeConfiguration/threadCount`` workers).
+extension Parallel {
     /// A matrix product split into fixed blocks of columns (or rows) computed by single-threaded
     /// `sgemm` calls on the parallel workers.
     ///
@@ -78,50 +47,6 @@ enum Parallel {
                        a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         }
     }
-
-    /// Calls `body` on disjoint chunks covering `0..<count`, in parallel when there is enough work.
-    ///
-    /// `grain` is the smallest amount of work worth a separate chunk. Each index is visited by exactly
-    /// one call, so results cannot depend on how the chunks are scheduled.
-    static func forEachChunk(count: Int, grain: Int, parallel: Bool = true, _ body: (Range<Int>) -> Void) {
-        guard count > 0 else { return }
-        let threads = parallel ? threadCount : 1
-        let chunks = min(threads, max(1, count / max(grain, 1)))
-        if chunks <= 1 {
-            body(0..<count)
-            return
-        }
-        // Dispatch requires a @Sendable closure; the chunks write disjoint ranges, so sharing is safe.
-        withoutActuallyEscaping(body) { body in
-            let work = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                let lo = count * c / chunks, hi = count * (c + 1) / chunks
-                if lo < hi { work.value(lo..<hi) }
-            }
-        }
-    }
-
-    /// Sums `value(i)` over `0..<count` in Double, in fixed-size blocks added in order, so the
-    /// result is the same for any thread count.
-    static func sum(count: Int, block: Int = 16_384, _ partial: (Range<Int>) -> Double) -> Double {
-        guard count > 0 else { return 0 }
-        let blocks = (count + block - 1) / block
-        if blocks == 1 { return partial(0..<count) }
-        var partials = [Double](repeating: 0, count: blocks)
-        partials.withUnsafeMutableBufferPointer { out in
-            let o = out.baseAddress!
-            forEachChunk(count: blocks, grain: 1) { range in
-                for b in range { o[b] = partial(b * block..<min(count, (b + 1) * block)) }
-            }
-        }
-        return partials.reduce(0, +)
-    }
-}
-
-/// Carries a value into a `@Sendable` closure where the caller guarantees data-race freedom.
-struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }
 
 /// Vectorised sums in a fixed order (eight lanes, then the lanes in order), so results are reproducible.

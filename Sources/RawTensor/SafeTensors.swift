@@ -1,4 +1,5 @@
 import Foundation
+import RawSupport
 
 /// Named tensors in the safetensors format (the format of Hugging Face's `safetensors` package):
 /// an 8-byte little-endian header length, a JSON header mapping each name to its data type, shape
@@ -233,7 +234,7 @@ public struct SafeTensors: Sendable, Equatable {
     ///
     /// - Throws: ``TensorIOError/writeFailed(path:reason:)``.
     public func write(to url: URL) throws(TensorIOError) {
-        try AtomicFile.write(encoded(), to: url)
+        try AtomicFile.write(encoded(), to: url) { TensorIOError.writeFailed(path: $0.path, reason: $0.reason) }
     }
 
     private static func jsonString(_ s: String) -> String {
@@ -250,24 +251,5 @@ public struct SafeTensors: Sendable, Equatable {
             }
         }
         return out + "\""
-    }
-}
-
-/// Writing files so that readers never see a half-written file.
-enum AtomicFile {
-    /// Writes `data` to a temporary name in `url`'s folder and renames it over `url`.
-    static func write(_ data: Data, to url: URL) throws(TensorIOError) {
-        let folder = url.deletingLastPathComponent()
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        do {
-            try data.write(to: temporary)
-        } catch {
-            throw .writeFailed(path: url.path, reason: "cannot write temporary file \(temporary.lastPathComponent): \(error.localizedDescription)")
-        }
-        if rename(temporary.path, url.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw .writeFailed(path: url.path, reason: "cannot rename the temporary file into place: \(reason)")
-        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import RawSupport
 
 /// A pointwise nonlinearity; every one has a derivative expressible from its output, so backward
 /// passes need to keep only the activated tensor.

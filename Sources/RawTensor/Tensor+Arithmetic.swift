@@ -1,4 +1,5 @@
 import Foundation
+import RawSupport
 
 /// The shape two shapes broadcast to under NumPy rules (align from the right; sizes equal or 1).
 public func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int] {

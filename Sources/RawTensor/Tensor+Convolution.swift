@@ -1,3 +1,4 @@
+import RawSupport
 /// The sizes of one 2-D convolution: input `[n, inputChannels, height, width]`, weight
 /// `[outputChannels, inputChannels, kernelHeight, kernelWidth]`, zero padding and stride per axis.
 struct ConvolutionGeometry: Equatable {

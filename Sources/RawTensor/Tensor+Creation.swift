@@ -1,3 +1,4 @@
+import RawCore
 extension Tensor {
     /// A tensor of zeros.
     public static func zeros(_ shape: [Int]) -> Tensor { Tensor(shape: shape, repeating: 0) }
@@ -18,7 +19,7 @@ extension Tensor {
 
     /// Samples from a normal distribution with the given mean and standard deviation.
     public static func randomNormal(_ shape: [Int], mean: Float = 0, standardDeviation: Float = 1,
-                                    using generator: inout RandomGenerator) -> Tensor {
+                                    using generator: inout SeededGenerator) -> Tensor {
         let t = Tensor(uninitializedShape: shape)
         let p = t.storage.pointer
         for i in 0..<t.count { p[i] = mean + standardDeviation * generator.nextNormal() }
@@ -27,7 +28,7 @@ extension Tensor {
 
     /// Samples uniformly from `[lowerBound, upperBound)`.
     public static func randomUniform(_ shape: [Int], in range: Range<Float> = 0..<1,
-                                     using generator: inout RandomGenerator) -> Tensor {
+                                     using generator: inout SeededGenerator) -> Tensor {
         let t = Tensor(uninitializedShape: shape)
         let p = t.storage.pointer
         let lo = range.lowerBound, width = range.upperBound - range.lowerBound

@@ -1,3 +1,4 @@
+import RawSupport
 extension Tensor {
     /// The same elements with a new shape of equal element count; one size may be `-1` (inferred).
     public func reshaped(_ newShape: [Int]) -> Tensor {

@@ -1,3 +1,4 @@
+import RawSupport
 /// Checks an `[N, C, H, W]` shape for pooling and returns the pooled height and width.
 private func pooledSize(_ shape: [Int], _ size: Int, _ name: String) -> (Int, Int) {
     precondition(shape.count == 4, "\(name) needs an [N, C, H, W] tensor, got \(shape)")

@@ -1,3 +1,4 @@
+import RawSupport
 /// Nearest-neighbour upsampling of an `[N, C, H, W]` tensor by an integer `scale` on both axes.
 public func upsampleNearest2d(_ input: Tensor, scale: Int = 2) -> Tensor {
     precondition(input.rank == 4, "upsampleNearest2d needs an [N, C, H, W] tensor, got \(input.shape)")

@@ -75,7 +75,7 @@ struct ApplyCommand: ParsableCommand {
             let mapped = colorMapping.apply(to: raw, pattern: target?.pattern, blackLevels: target?.blackLevels,
                                             whiteLevel: target?.whiteLevel, metadata: target?.metadata, precision: precision)
             try mapped.writeDNG(to: outputURL)
-            print("mapped \(input) (\(raw.width)x\(raw.height), \(raw.pattern.rawValue)) with \(colorMapping.kind.rawValue) in \(String(format: "%.2f", Date().timeIntervalSince(start))) s -> \(output) (\(mapped.pattern.rawValue), black \(mapped.blackLevels.map { String(format: "%g", $0) }.joined(separator: "/")), white \(mapped.whiteLevel))")
+            print("mapped \(input) (\(raw.width)x\(raw.height), \(raw.pattern.rawValue)) with \(colorMapping.kind.rawValue) in \(String(format: "%.2f", Date().timeIntervalSince(start))) s -> \(output) (\(mapped.pattern.rawValue), black \(mapped.blackLevels.rowMajor.map { String(format: "%g", $0) }.joined(separator: "/")), white \(mapped.whiteLevel))")
         }
     }
 }

@@ -223,15 +223,4 @@ struct EvaluationTests {
         #expect(EvaluationFigure.automaticScale([0, 0]) == 0.0001)
         #expect(EvaluationFigure.color(0) == SIMD3(0, 0, 4) && EvaluationFigure.color(1) == SIMD3(252, 255, 164))
     }
-
-    @Test("strided sampling keeps every n-th pixel and bounds the pixel count")
-    func strided() {
-        let image = pattern(height: 7, width: 9, phase: 0)
-        let s = image.strided(by: 3)
-        #expect(s.height == 3 && s.width == 3)
-        #expect(s.pixel(y: 2, x: 1) == image.pixel(y: 6, x: 3))
-        let bounded = image.strided(maxPixels: 20)
-        #expect(bounded.pixelCount <= 20 && bounded.height == 4 && bounded.width == 5)
-        #expect(image.strided(maxPixels: 63) == image)
-    }
 }

@@ -77,7 +77,7 @@ extension DNGFixtureTests {
         let rawpy = try #require(json["rawpy"] as? [String: Any])
         #expect(rawpy["width"] as? Int == image.width && rawpy["height"] as? Int == image.height)
         #expect(rawpy["cfa"] as? String == image.pattern.rawValue)
-        #expect((rawpy["black_levels_cfa"] as? [Int])?.map(Double.init) == image.blackLevels)
+        #expect((rawpy["black_levels_cfa"] as? [Int])?.map(Double.init) == image.blackLevels.rowMajor)
         #expect(rawpy["white_level"] as? Int == image.whiteLevel)
         let wb = try #require(rawpy["camera_whitebalance"] as? [Double])
         #expect(abs(wb[0] - 1 / 0.5124) < 1e-5 && abs(wb[2] - 1 / 0.6871) < 1e-5)

@@ -13,7 +13,7 @@ struct PackingTests {
             samples[i] = UInt16(lo + Int(state >> 33) % (white - lo + 1))
         }
         return BayerImage(width: width, height: height, samples: samples, pattern: pattern,
-                          blackLevels: blacks, whiteLevel: white)
+                          blackLevels: BlackLevels(rowMajor: blacks), whiteLevel: white)
     }
 
     @Test("pack then unpack gives the mosaic back exactly", arguments: CFAPattern.allCases)
@@ -27,7 +27,7 @@ struct PackingTests {
         } }
         let packed = img.packed()
         #expect(packed.height == 5 && packed.width == 6)
-        let back = packed.mosaic(pattern: pattern, blackLevels: blacks, whiteLevel: 4095)
+        let back = packed.mosaic(pattern: pattern, blackLevels: BlackLevels(rowMajor: blacks), whiteLevel: 4095)
         #expect(back.samples == img.samples)
     }
 

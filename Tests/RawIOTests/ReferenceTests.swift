@@ -134,7 +134,7 @@ struct ReferenceTests {
         #expect(image.width == reference.width)
         #expect(image.height == reference.height)
         #expect(image.pattern.rawValue == reference.cfa)
-        #expect(image.blackLevels == reference.blackLevelsCFA)
+        #expect(image.blackLevels.rowMajor == reference.blackLevelsCFA)
         #expect(image.packedBlackLevels == reference.blackLevelsPacked)
         #expect(image.whiteLevel == reference.whiteLevel)
         #expect(SHA256.hex(littleEndian: image.samples) == reference.sha256)

@@ -50,7 +50,7 @@ func quietCamera(_ index: Int, _ data: SpectralData, exposure: Double) -> Camera
         let scene = SceneGenerator(data: data, configuration: SceneConfiguration(width: 48, height: 32)).scene(seed: 11)
         let one = quietCamera(i, data, exposure: 0.25).renderBayer(scene, seed: 3)
         let two = quietCamera(i, data, exposure: 0.5).renderBayer(scene, seed: 3)
-        let black = Int(one.blackLevels[0])
+        let black = Int(one.blackLevels.topLeft)
         var compared = 0, sum1 = 0, sum2 = 0
         for k in 0..<one.samples.count where Int(two.samples[k]) < one.whiteLevel {
             let a = Int(one.samples[k]) - black, b = Int(two.samples[k]) - black
@@ -87,7 +87,7 @@ func quietCamera(_ index: Int, _ data: SpectralData, exposure: Double) -> Camera
         let b = cam.renderBayer(Scene.uniform(width: 3, height: 2, reflectance: red, lighting: SceneLighting(d50)), seed: 0)
         #expect(b.width == 6 && b.height == 4)
         #expect(b.pattern == (i == 0 ? .rggb : .grbg))
-        #expect(b.blackLevels == [Double](repeating: Double(i == 0 ? 528 : 0), count: 4))
+        #expect(b.blackLevels == BlackLevels(uniform: i == 0 ? 528 : 0))
         #expect(b.whiteLevel == (i == 0 ? 4095 : 1023))
         let rgb = cam.response(reflectance: red, illuminant: d50.spectrum) * (0.1 * cam.range)
         for y in 0..<b.height {

@@ -47,7 +47,7 @@ import Testing
         for f in Self.expectedFiles {
             #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent("\(f).\(format.fileExtension)").path), "\(f)")
         }
-        let leftovers = try FileManager.default.subpathsOfDirectory(atPath: root.path).filter { $0.contains(".partial-") }
+        let leftovers = try FileManager.default.subpathsOfDirectory(atPath: root.path).filter { $0.contains(".partial-") || $0.hasSuffix(".tmp") }
         #expect(leftovers.isEmpty)
 
         let decoded = try JSONDecoder().decode(SyntheticDatasetManifest.self,

@@ -38,7 +38,7 @@ let convolutionCases: [(Int, Int, Int, Int, Int, Int, Int, Int)] = [
 struct ConvolutionTests {
     @Test("conv2d forward equals a direct convolution", arguments: convolutionCases)
     func forwardMatchesDirect(_ c: (Int, Int, Int, Int, Int, Int, Int, Int)) {
-        var g = RandomGenerator(seed: 1)
+        var g = SeededGenerator(seed: 1)
         let x = Tensor.randomNormal([c.0, c.1, c.3, c.4], using: &g)
         let w = Tensor.randomNormal([c.2, c.1, c.5, c.5], using: &g)
         let b = Tensor.randomNormal([c.2], using: &g)
@@ -51,7 +51,7 @@ struct ConvolutionTests {
 
     @Test("conv2d in row chunks equals one chunk", arguments: [(1, 1), (2, 1), (1, 0)])
     func chunked(stride: Int, padding: Int) {
-        var g = RandomGenerator(seed: 2)
+        var g = SeededGenerator(seed: 2)
         let x = Tensor.randomNormal([2, 12, 20, 9], using: &g)
         let w = Tensor.randomNormal([4, 12, 3, 3], using: &g)
         let (whole, wholeGrad) = Convolution.$chunkPixels.withValue(1 << 20) {
@@ -71,7 +71,7 @@ struct ConvolutionTests {
 
     @Test("the row-shift and im2col paths agree", arguments: [(3, 1), (5, 2), (3, 0), (1, 0)])
     func pathsAgree(kernel: Int, padding: Int) {
-        var g = RandomGenerator(seed: 5)
+        var g = SeededGenerator(seed: 5)
         let x = Tensor.randomNormal([2, 11, 9, 7], using: &g)
         let w = Tensor.randomNormal([4, 11, kernel, kernel], using: &g)
         #expect(RowShiftConvolution.applies(ConvolutionGeometry(input: x.shape, weight: w.shape, stride: (1, 1),
@@ -92,7 +92,7 @@ struct ConvolutionTests {
 
     @Test("conv2d backward matches finite differences", arguments: convolutionCases)
     func backward(_ c: (Int, Int, Int, Int, Int, Int, Int, Int)) {
-        var g = RandomGenerator(seed: 3)
+        var g = SeededGenerator(seed: 3)
         let x = Tensor.randomNormal([c.0, c.1, c.3, c.4], using: &g)
         let w = Tensor.randomNormal([c.2, c.1, c.5, c.5], using: &g) * 0.5
         let b = Tensor.randomNormal([c.2], using: &g)
@@ -104,7 +104,7 @@ struct ConvolutionTests {
     @Test("conv2d with a fused activation matches finite differences",
           arguments: [Activation.leakyReLU(negativeSlope: 0.2), .sigmoid, .tanh])
     func fusedActivation(_ activation: Activation) {
-        var g = RandomGenerator(seed: 4)
+        var g = SeededGenerator(seed: 4)
         let x = Tensor.randomNormal([2, 3, 5, 5], using: &g)
         let w = Tensor.randomNormal([2, 3, 3, 3], using: &g) * 0.3
         let b = Tensor.randomNormal([2], using: &g)

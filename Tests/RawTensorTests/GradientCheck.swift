@@ -18,7 +18,7 @@ enum GradientCheck {
                       samples: Int = 60, seed: UInt64 = 99,
                       sourceLocation: SourceLocation = #_sourceLocation,
                       _ f: ([Variable]) -> Variable) -> Double {
-        var generator = RandomGenerator(seed: seed)
+        var generator = SeededGenerator(seed: seed)
         let variables = inputs.map { Variable($0, requiresGradient: true) }
         let y = f(variables)
         let r = Tensor.randomNormal(y.shape, using: &generator)
@@ -52,7 +52,7 @@ enum GradientCheck {
     }
 
     /// A random tensor whose elements are at least `gap` away from zero (away from kinks).
-    static func awayFromZero(_ shape: [Int], gap: Float = 0.05, generator: inout RandomGenerator) -> Tensor {
+    static func awayFromZero(_ shape: [Int], gap: Float = 0.05, generator: inout SeededGenerator) -> Tensor {
         Tensor.randomNormal(shape, using: &generator).map { $0 >= 0 ? $0 + gap : $0 - gap }
     }
 }

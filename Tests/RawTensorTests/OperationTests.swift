@@ -6,7 +6,7 @@ struct OperationGradientTests {
     @Test("max pooling", arguments: [2, 3])
     func maxPool(size: Int) {
         // Distinct, well-separated values so that a finite step never changes a window's maximum.
-        var g = RandomGenerator(seed: 5)
+        var g = SeededGenerator(seed: 5)
         var values = (0..<(2 * 3 * 7 * 6)).map { Float($0) * 0.1 }
         values.shuffle(using: &g)
         let x = Tensor(shape: [2, 3, 7, 6], values: values)
@@ -22,14 +22,14 @@ struct OperationGradientTests {
 
     @Test("average pooling", arguments: [2, 3])
     func averagePool(size: Int) {
-        var g = RandomGenerator(seed: 6)
+        var g = SeededGenerator(seed: 6)
         let x = Tensor.randomNormal([2, 2, 7, 6], using: &g)
         GradientCheck.check([x]) { averagePool2d($0[0], size: size) }
     }
 
     @Test("nearest upsampling", arguments: [2, 3])
     func nearest(scale: Int) {
-        var g = RandomGenerator(seed: 7)
+        var g = SeededGenerator(seed: 7)
         let x = Tensor.randomNormal([2, 2, 3, 4], using: &g)
         GradientCheck.check([x]) { upsampleNearest2d($0[0], scale: scale) }
         #expect(upsampleNearest2d(Tensor(shape: [1, 1, 1, 2], values: [1, 2])).scalars == [1, 1, 2, 2, 1, 1, 2, 2])
@@ -37,7 +37,7 @@ struct OperationGradientTests {
 
     @Test("bilinear upsampling", arguments: [2, 3])
     func bilinear(scale: Int) {
-        var g = RandomGenerator(seed: 8)
+        var g = SeededGenerator(seed: 8)
         let x = Tensor.randomNormal([2, 2, 3, 4], using: &g)
         GradientCheck.check([x]) { upsampleBilinear2d($0[0], scale: scale) }
     }
@@ -51,7 +51,7 @@ struct OperationGradientTests {
 
     @Test("activations", arguments: [Activation.relu, .leakyReLU(negativeSlope: 0.2), .sigmoid, .tanh, .identity])
     func activations(_ activation: Activation) {
-        var g = RandomGenerator(seed: 9)
+        var g = SeededGenerator(seed: 9)
         let x = GradientCheck.awayFromZero([2, 3, 4, 3], generator: &g)
         GradientCheck.check([x], step: 1e-3) { $0[0].applying(activation) }
     }
@@ -68,7 +68,7 @@ struct OperationGradientTests {
     @Test("losses, with gradients to both arguments",
           arguments: [LossFunction.l1, .meanSquaredError, .charbonnier(epsilon: 1e-3), .charbonnier(epsilon: 0.5)])
     func losses(_ function: LossFunction) {
-        var g = RandomGenerator(seed: 10)
+        var g = SeededGenerator(seed: 10)
         let p = Tensor.randomNormal([2, 3, 4, 4], using: &g)
         let t = p + GradientCheck.awayFromZero([2, 3, 4, 4], generator: &g)   // no zero differences
         GradientCheck.check([p, t], step: 1e-3) { pointwiseLoss(function, $0[0], $0[1]) }
@@ -86,7 +86,7 @@ struct OperationGradientTests {
 
     @Test("concatenation and split along channels")
     func concatSplit() {
-        var g = RandomGenerator(seed: 11)
+        var g = SeededGenerator(seed: 11)
         let a = Tensor.randomNormal([2, 2, 3, 3], using: &g), b = Tensor.randomNormal([2, 3, 3, 3], using: &g)
         GradientCheck.check([a, b]) { concatenate([$0[0], $0[1]], axis: 1) }
         let c = Tensor.randomNormal([2, 5, 3, 3], using: &g)
@@ -102,7 +102,7 @@ struct OperationGradientTests {
 
     @Test("elementwise arithmetic with broadcasting")
     func arithmetic() {
-        var g = RandomGenerator(seed: 12)
+        var g = SeededGenerator(seed: 12)
         let a = Tensor.randomNormal([2, 3, 4, 2], using: &g), b = Tensor.randomNormal([2, 3, 4, 2], using: &g)
         let s = Tensor.randomNormal([2, 3, 1, 1], using: &g), row = Tensor.randomNormal([2], using: &g)
         GradientCheck.check([a, b]) { ($0[0] + $0[1]) * $0[0] - $0[1] }
@@ -117,7 +117,7 @@ struct OperationGradientTests {
 
     @Test("matrix product and linear layer")
     func matrixProduct() {
-        var g = RandomGenerator(seed: 13)
+        var g = SeededGenerator(seed: 13)
         let a = Tensor.randomNormal([3, 5], using: &g), b = Tensor.randomNormal([5, 4], using: &g)
         GradientCheck.check([a, b]) { matmul($0[0], $0[1]) }
         #expect(matmul(Tensor(shape: [2, 2], values: [1, 2, 3, 4]), Tensor(shape: [2, 1], values: [5, 6])).scalars == [17, 39])
@@ -135,14 +135,14 @@ struct OperationGradientTests {
             let v = x.value
             return Variable.differentiable(v * v * v, inputs: [x]) { g in [3 * v * v * g] }
         }
-        var g = RandomGenerator(seed: 15)
+        var g = SeededGenerator(seed: 15)
         GradientCheck.check([Tensor.randomNormal([3, 4], using: &g)], step: 1e-3) { cube($0[0]) + $0[0] }
         #expect(withoutGradient { cube(Variable(Tensor(2), requiresGradient: true)) }.isLeaf)
     }
 
     @Test("reshape and batch slicing")
     func reshapeSlice() {
-        var g = RandomGenerator(seed: 14)
+        var g = SeededGenerator(seed: 14)
         let a = Tensor.randomNormal([4, 2, 3, 3], using: &g)
         GradientCheck.check([a]) { $0[0][batch: 1..<3].reshaped([2, 18]) }
         #expect(a[batch: 2][0, 1, 2, 0] == a[2, 1, 2, 0])

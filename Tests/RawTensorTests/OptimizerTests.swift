@@ -54,7 +54,7 @@ struct OptimizerTests {
     @Test("the update is a pure function of gradient, parameter and state")
     func purity() {
         let rule = Adam()
-        var g = RandomGenerator(seed: 1)
+        var g = SeededGenerator(seed: 1)
         let p0 = Tensor.randomNormal([100], using: &g), grad = Tensor.randomNormal([100], using: &g)
         var s1 = rule.makeState(for: p0), s2 = s1
         var p1 = p0, p2 = p0

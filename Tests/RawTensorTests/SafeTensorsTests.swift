@@ -30,7 +30,7 @@ struct SafeTensorsTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rawtensor-st-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        var g = RandomGenerator(seed: 1)
+        var g = SeededGenerator(seed: 1)
         let tensors = ["b.weight": Tensor.randomNormal([3, 2, 1, 1], using: &g), "a \"odd\" name": Tensor(2.5),
                        "empty": Tensor.zeros([0, 3])]
         let url = folder.appendingPathComponent("t.safetensors")

@@ -5,7 +5,7 @@
 final class Level: Module {
     let conv1: Conv2d
     let conv2: Conv2d
-    init(_ input: Int, _ output: Int, generator: inout RandomGenerator) {
+    init(_ input: Int, _ output: Int, generator: inout SeededGenerator) {
         let act = Activation.leakyReLU(negativeSlope: 0.2)
         conv1 = Conv2d(inputChannels: input, outputChannels: output, kernelSize: 3, padding: 1, activation: act,
                        initializer: .heNormal(negativeSlope: 0.2), generator: &generator)
@@ -17,7 +17,7 @@ final class Level: Module {
 
 final class Encoder: Module {
     let levels: [Level]
-    init(channels: [Int], inputChannels: Int = 4, generator: inout RandomGenerator) {
+    init(channels: [Int], inputChannels: Int = 4, generator: inout SeededGenerator) {
         var levels: [Level] = []
         var c = inputChannels
         for w in channels { levels.append(Level(c, w, generator: &generator)); c = w }
@@ -39,7 +39,7 @@ final class Decoder: Module {
     let ups: [Conv2d]
     let levels: [Level]
     let out: Conv2d
-    init(channels: [Int], outputChannels: Int = 4, generator: inout RandomGenerator) {
+    init(channels: [Int], outputChannels: Int = 4, generator: inout SeededGenerator) {
         var ups: [Conv2d] = [], levels: [Level] = []
         for i in stride(from: channels.count - 1, to: 0, by: -1) {
             ups.append(Conv2d(inputChannels: channels[i], outputChannels: channels[i - 1], kernelSize: 3, padding: 1,
@@ -66,7 +66,7 @@ final class Decoder: Module {
 final class UNetPair: Module {
     let encoderA: Encoder, decoderA: Decoder, encoderB: Encoder, decoderB: Decoder
     init(channels: [Int], seed: UInt64) {
-        var g = RandomGenerator(seed: seed)
+        var g = SeededGenerator(seed: seed)
         encoderA = Encoder(channels: channels, generator: &g)
         decoderA = Decoder(channels: channels, generator: &g)
         encoderB = Encoder(channels: channels, generator: &g)

@@ -30,7 +30,7 @@ struct TensorTests {
 
     @Test("seeded random tensors are reproducible and have the right moments")
     func random() {
-        var g1 = RandomGenerator(seed: 42), g2 = RandomGenerator(seed: 42)
+        var g1 = SeededGenerator(seed: 42), g2 = SeededGenerator(seed: 42)
         let a = Tensor.randomNormal([100_000], using: &g1), b = Tensor.randomNormal([100_000], using: &g2)
         #expect(a == b)
         let mean = a.sumDouble() / 1e5
@@ -60,7 +60,7 @@ struct TensorTests {
 
     @Test("matrix products are bitwise reproducible with several BLAS threads")
     func blasDeterminism() {
-        var g = RandomGenerator(seed: 3)
+        var g = SeededGenerator(seed: 3)
         let a = Tensor.randomNormal([300, 257], using: &g), b = Tensor.randomNormal([257, 311], using: &g)
         let first = matmul(a, b)
         for _ in 0..<5 { #expect(matmul(a, b) == first) }
@@ -79,11 +79,11 @@ struct TensorTests {
 
     @Test("own parallel loops give the same results for any thread count")
     func threadCountIndependence() {
-        var g = RandomGenerator(seed: 4)
+        var g = SeededGenerator(seed: 4)
         let x = Tensor.randomNormal([3, 5, 64, 64], using: &g)
-        func run(_ threads: Int) -> [Tensor] { Parallel.$threadCountOverride.withValue(threads) { run() } }
+        func run(_ threads: Int) -> [Tensor] { ComputeConfiguration.withThreadCount(threads) { run() } }
         func run() -> [Tensor] {
-            var wg = RandomGenerator(seed: 9)
+            var wg = SeededGenerator(seed: 9)
             let w = Tensor.randomNormal([4, 5, 3, 3], using: &wg)
             var results = [maxPool2d(x), upsampleBilinear2d(x), x.applying(.sigmoid), x.sum(), Tensor.concatenate([x, x], axis: 1),
                            LossFunction.l1.gradient(x, x * 0.5), matmul(x.reshaped([-1, 256]), x.reshaped([256, -1]))]

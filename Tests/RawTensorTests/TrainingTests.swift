@@ -21,14 +21,14 @@ struct TrainingTests {
 
     @Test("the default network has the reference implementation's 518,116 parameters per encoder+decoder")
     func defaultNetworkSize() {
-        var g = RandomGenerator(seed: 0)
+        var g = SeededGenerator(seed: 0)
         let e = Encoder(channels: [32, 64, 128], generator: &g), d = Decoder(channels: [32, 64, 128], generator: &g)
         #expect(e.parameterCount + d.parameterCount == 518_116)
     }
 
     @Test("a module used twice in one step accumulates the gradients of both uses")
     func sharedModuleAccumulates() {
-        var g = RandomGenerator(seed: 2)
+        var g = SeededGenerator(seed: 2)
         let conv = Conv2d(inputChannels: 2, outputChannels: 2, kernelSize: 3, padding: 1, activation: .tanh, generator: &g)
         let x1 = Tensor.randomNormal([1, 2, 5, 5], using: &g), x2 = Tensor.randomNormal([2, 2, 5, 5], using: &g)
         let t1 = Tensor.randomNormal([1, 2, 5, 5], using: &g), t2 = Tensor.randomNormal([2, 2, 5, 5], using: &g)
@@ -48,7 +48,7 @@ struct TrainingTests {
     @Test("the U-Net pair's loss gradient matches finite differences")
     func unetGradient() {
         let model = UNetPair(channels: [3, 4], seed: 3)
-        var g = RandomGenerator(seed: 4)
+        var g = SeededGenerator(seed: 4)
         let ua = Tensor.randomUniform([2, 4, 8, 8], using: &g), ub = Tensor.randomUniform([2, 4, 8, 8], using: &g)
         let a = Tensor.randomUniform([1, 4, 8, 8], using: &g), b = Tensor.randomUniform([1, 4, 8, 8], using: &g)
         let loss = model.loss(unpairedA: ua, unpairedB: ub, anchorA: a, anchorB: b)
@@ -77,7 +77,7 @@ struct TrainingTests {
         let m: [Float] = [0.8, 0.1, 0.05, 0.0, 0.1, 0.7, 0.2, 0.05, 0.05, 0.2, 0.6, 0.1, 0.0, 0.05, 0.1, 0.9]
         let matrix = Tensor(shape: [4, 4, 1, 1], values: m)
         let offset = Tensor(shape: [4], values: [0.01, -0.02, 0.0, 0.03])
-        var g = RandomGenerator(seed: 5)
+        var g = SeededGenerator(seed: 5)
         let net = Sequential([
             Conv2d(inputChannels: 4, outputChannels: 16, kernelSize: 3, padding: 1, activation: .leakyReLU(negativeSlope: 0.2),
                    initializer: .heNormal(negativeSlope: 0.2), generator: &g),
@@ -104,7 +104,7 @@ struct TrainingTests {
         let model = model ?? UNetPair(channels: [4, 8], seed: seed)
         let updater = updater ?? ParameterUpdater(optimizer: Adam(), learningRate: 1e-3)
         for step in firstStep..<(firstStep + steps) {
-            var g = RandomGenerator(seed: dataSeed &+ UInt64(step))
+            var g = SeededGenerator(seed: dataSeed &+ UInt64(step))
             let ua = Tensor.randomUniform([2, 4, 16, 16], using: &g), ub = Tensor.randomUniform([2, 4, 16, 16], using: &g)
             let a = Tensor.randomUniform([1, 4, 16, 16], using: &g), b = Tensor.randomUniform([1, 4, 16, 16], using: &g)
             model.zeroGradients()

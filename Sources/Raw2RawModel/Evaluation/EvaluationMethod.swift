@@ -160,14 +160,7 @@ public enum BaselineMethods {
                             maxPixelsPerPair: Int) throws(EvaluationError) -> (a: [PackedImage], b: [PackedImage]) {
         precondition(maxPixelsPerPair > 0, "maxPixelsPerPair must be positive, got \(maxPixelsPerPair)")
         precondition(anchors.count > 0, "the baselines need at least one anchor pair")
-        var sourcesA: [PackedImage] = [], sourcesB: [PackedImage] = []
-        for i in 0..<anchors.count {
-            let pair: (a: PackedImage, b: PackedImage)
-            do { pair = try anchors.pair(at: i) } catch { throw .dataset(error) }
-            sourcesA.append(pair.a.strided(maxPixels: maxPixelsPerPair))
-            sourcesB.append(pair.b.strided(maxPixels: maxPixelsPerPair))
-        }
-        return (sourcesA, sourcesB)
+        do { return try anchors.evenlySubsampled(maxPixelsPerPair: maxPixelsPerPair) } catch { throw .dataset(error) }
     }
 
     /// The baselines fitted on anchor pairs already read and reduced.
@@ -187,36 +180,6 @@ public enum BaselineMethods {
             methods.append(try fitBoth(kind, sourcesA, sourcesB, name: anchorName(kind)))
         }
         return methods
-    }
-}
-
-extension PackedImage {
-    /// The image sampled with the smallest integer stride (the same in both axes) that leaves at
-    /// most `maxPixels` pixels; the image itself when it is small enough.
-    func strided(maxPixels: Int) -> PackedImage {
-        guard pixelCount > maxPixels else { return self }
-        var stride = 2
-        while ((height + stride - 1) / stride) * ((width + stride - 1) / stride) > maxPixels { stride += 1 }
-        return strided(by: stride)
-    }
-
-    /// Every `stride`-th pixel in both axes, starting at (0, 0).
-    func strided(by stride: Int) -> PackedImage {
-        precondition(stride >= 1, "the stride must be at least 1, got \(stride)")
-        if stride == 1 { return self }
-        let h = (height + stride - 1) / stride, w = (width + stride - 1) / stride
-        var out = [Float](repeating: 0, count: h * w * 4)
-        values.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<h {
-                    for x in 0..<w {
-                        let s = ((y * stride) * width + x * stride) * 4, d = (y * w + x) * 4
-                        for c in 0..<4 { dst[d + c] = src[s + c] }
-                    }
-                }
-            }
-        }
-        return PackedImage(height: h, width: w, values: out)
     }
 }
 

@@ -1,5 +1,6 @@
 import Calibration
 import Foundation
+import RawSupport
 import RawIO
 
 /// The outcome of an evaluation: one ``EvaluationResult`` per method and direction, and figures.
@@ -229,6 +230,6 @@ public struct EvaluationReport: Sendable {
     }
 
     static func writeAtomically(_ data: Data, to url: URL) throws(EvaluationError) {
-        do { try AtomicFile.write(data, to: url) } catch { throw .writeFailed(path: url.path, reason: error.description) }
+        try AtomicFile.write(data, to: url) { EvaluationError.writeFailed(path: $0.path, reason: $0.reason) }
     }
 }

@@ -1,5 +1,6 @@
 import Calibration
 import Foundation
+import RawSupport
 import RawIO
 
 /// Upper bounds for the evaluation that look at the test target: they cheat, and reports say so.
@@ -85,7 +86,7 @@ public enum OracleMethods {
             let g = Float(bestGain(prediction: mapped, source: source.values, target: target.values,
                                    saturationLevel: saturationLevel))
             return PackedImage(height: source.height, width: source.width,
-                               values: mapped.map { v in let x = g * v; return x.isNaN ? 0 : min(max(x, 0), 1) })
+                               values: mapped.map { Numerics.clipUnit(g * $0) })
         }
     }
 
@@ -101,7 +102,7 @@ public enum OracleMethods {
     public static func perImageLinear4x4(maxPixelsPerPair: Int = 1 << 18, options: FitOptions = FitOptions()) -> EvaluationMethod {
         precondition(maxPixelsPerPair > 0, "maxPixelsPerPair must be positive, got \(maxPixelsPerPair)")
         return EvaluationMethod(oracleNamed: perImageLinear4x4Name) { source, target, _ in
-            let s = source.strided(maxPixels: maxPixelsPerPair), t = target.strided(maxPixels: maxPixelsPerPair)
+            let s = source.evenSubsample(maxPixels: maxPixelsPerPair), t = target.evenSubsample(maxPixels: maxPixelsPerPair)
             let mapping: ColorMapping
             do throws(CalibrationError) {
                 mapping = try ColorMapping.fit(.linear4x4, source: s, target: t, options: options)

@@ -1,3 +1,5 @@
+import RawSupport
+
 extension BayerImage {
     /// Packs the mosaic into a normalized 4-channel image (R, Gr, Gb, B), half size in each direction.
     ///
@@ -8,7 +10,7 @@ extension BayerImage {
         let ph = height / 2, pw = width / 2
         precondition(ph > 0 && pw > 0, "packing needs at least one 2x2 tile, the mosaic is \(width)x\(height)")
         let offsets = PackedChannel.allCases.map { pattern.position(of: $0) }
-        let blacks = offsets.map { blackLevels[$0.row * 2 + $0.column] }
+        let blacks = blackLevels.packed(for: pattern)
         let scales = blacks.map { 1.0 / (Double(whiteLevel) - $0) }
         let (b0, b1, b2, b3) = (blacks[0], blacks[1], blacks[2], blacks[3])
         let (c0, c1, c2, c3) = (scales[0], scales[1], scales[2], scales[3])
@@ -48,12 +50,11 @@ extension PackedImage {
     /// within [black, white] exactly (samples below black come back as black, above white as white).
     /// - Parameters:
     ///   - pattern: the CFA phase of the mosaic to produce.
-    ///   - blackLevels: black level per position of the 2x2 tile at (0,0), row-major.
+    ///   - blackLevels: black level per position of the 2x2 tile at (0,0).
     ///   - whiteLevel: the saturation value.
     ///   - metadata: metadata to carry.
-    public func mosaic(pattern: CFAPattern, blackLevels: [Double], whiteLevel: Int,
+    public func mosaic(pattern: CFAPattern, blackLevels: BlackLevels, whiteLevel: Int,
                        metadata: RawMetadata = RawMetadata()) -> BayerImage {
-        precondition(blackLevels.count == 4, "mosaic needs 4 black levels, got \(blackLevels.count)")
         precondition(whiteLevel > 0 && whiteLevel <= Int(UInt16.max), "white level \(whiteLevel) does not fit UInt16")
         let w = width * 2, h = height * 2
         var samples = [UInt16](repeating: 0, count: w * h)
@@ -62,14 +63,13 @@ extension PackedImage {
             samples.withUnsafeMutableBufferPointer { dst in
                 for k in 0..<4 {
                     let dy = offsets[k].row, dx = offsets[k].column
-                    let b = blackLevels[dy * 2 + dx]
+                    let b = blackLevels[row: dy, column: dx]
                     let range = Double(whiteLevel) - b
                     for y in 0..<height {
                         let rowBase = (2 * y + dy) * w + dx
                         var i = y * width * 4 + k
                         for x in 0..<width {
-                            let raw = Double(src[i])
-                            let v = raw.isNaN ? 0 : min(max(raw, 0), 1)
+                            let v = Double(Numerics.clipUnit(src[i]))
                             let s = (v * range + b).rounded()
                             dst[rowBase + 2 * x] = UInt16(min(max(s, 0), Double(UInt16.max)))
                             i += 4
