@@ -113,6 +113,8 @@ let benchmarks: @Sendable () -> Void = {
         }
         benchmark.stopMeasurement()
         blackHole(c)
+        // RawTensor needs OpenBLAS single-threaded (see ComputeConfiguration); restore it.
+        openblas_set_num_threads(1)
     }
 
     trainingBenchmark("training step: default configuration (residual 16-32-64, 8+8 unpaired + 4 anchor pairs, 64x64)", .default, patch: 64)

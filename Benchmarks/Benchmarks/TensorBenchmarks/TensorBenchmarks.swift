@@ -22,10 +22,13 @@ private var configuration: Benchmark.Configuration {
     .init(metrics: [.wallClock, gflops], warmupIterations: 2, maxDuration: .seconds(4), maxIterations: 50)
 }
 
-/// References run OpenBLAS with its own threads on every core (RawTensor sets it to one thread and
-/// parallelises across calls itself, so the setting is restored before each reference).
-private func useAllCoresInOpenBLAS() {
+/// References run OpenBLAS with its own threads on every core; RawTensor needs it single-threaded
+/// (it parallelises across calls itself and sets OpenBLAS to one thread only once per process, see
+/// `ComputeConfiguration`), so every reference restores one thread when it is done.
+private func withAllCoresInOpenBLAS(_ body: () -> Void) {
     openblas_set_num_threads(Int32(ProcessInfo.processInfo.activeProcessorCount))
+    body()
+    openblas_set_num_threads(1)
 }
 
 /// Times `body` per iteration and records its rate for `flops` floating-point operations.
@@ -44,7 +47,7 @@ private func measureRate(_ benchmark: Benchmark, flops: Double, _ body: () -> Vo
 
 private final class Level: Module {
     let conv1: Conv2d, conv2: Conv2d
-    init(_ input: Int, _ output: Int, generator: inout RandomGenerator) {
+    init(_ input: Int, _ output: Int, generator: inout SeededGenerator) {
         let act = Activation.leakyReLU(negativeSlope: 0.2)
         conv1 = Conv2d(inputChannels: input, outputChannels: output, kernelSize: 3, padding: 1, activation: act,
                        initializer: .heNormal(negativeSlope: 0.2), generator: &generator)
@@ -56,7 +59,7 @@ private final class Level: Module {
 
 private final class Encoder: Module {
     let levels: [Level]
-    init(channels: [Int], generator: inout RandomGenerator) {
+    init(channels: [Int], generator: inout SeededGenerator) {
         var levels: [Level] = [], c = 4
         for w in channels { levels.append(Level(c, w, generator: &generator)); c = w }
         self.levels = levels
@@ -70,7 +73,7 @@ private final class Encoder: Module {
 
 private final class Decoder: Module {
     let ups: [Conv2d], levels: [Level], out: Conv2d
-    init(channels: [Int], generator: inout RandomGenerator) {
+    init(channels: [Int], generator: inout SeededGenerator) {
         var ups: [Conv2d] = [], levels: [Level] = []
         for i in stride(from: channels.count - 1, to: 0, by: -1) {
             ups.append(Conv2d(inputChannels: channels[i], outputChannels: channels[i - 1], kernelSize: 3, padding: 1,
@@ -94,7 +97,7 @@ private final class Decoder: Module {
 private final class UNetPair: Module {
     let encoderA: Encoder, decoderA: Decoder, encoderB: Encoder, decoderB: Decoder
     init(seed: UInt64) {
-        var g = RandomGenerator(seed: seed)
+        var g = SeededGenerator(seed: seed)
         let channels = [32, 64, 128]
         encoderA = Encoder(channels: channels, generator: &g)
         decoderA = Decoder(channels: channels, generator: &g)
@@ -123,14 +126,15 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("reference: cblas_sgemm 1024^3", configuration: configuration) { benchmark in
         let a = [Float](repeating: 0.5, count: n * n), b = [Float](repeating: 0.25, count: n * n)
         var c = [Float](repeating: 0, count: n * n)
-        useAllCoresInOpenBLAS()
-        measureRate(benchmark, flops: 2 * pow(Double(n), 3)) {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, a, Int32(n), b, Int32(n), 0, &c, Int32(n))
+        withAllCoresInOpenBLAS {
+            measureRate(benchmark, flops: 2 * pow(Double(n), 3)) {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, a, Int32(n), b, Int32(n), 0, &c, Int32(n))
+            }
         }
         blackHole(c)
     }
     Benchmark("RawTensor matmul 1024^3", configuration: configuration) { benchmark in
-        var g = RandomGenerator(seed: 1)
+        var g = SeededGenerator(seed: 1)
         let a = Tensor.randomNormal([n, n], using: &g), b = Tensor.randomNormal([n, n], using: &g)
         measureRate(benchmark, flops: 2 * pow(Double(n), 3)) { blackHole(matmul(a, b)) }
     }
@@ -143,17 +147,18 @@ let benchmarks: @Sendable () -> Void = {
             let m = channels, nn = size * size, k = 9 * channels
             let a = [Float](repeating: 0.5, count: m * k), b = [Float](repeating: 0.25, count: k * nn)
             var c = [Float](repeating: 0, count: m * nn)
-            useAllCoresInOpenBLAS()
-            measureRate(benchmark, flops: 3 * forwardFlops) {
-                for _ in 0..<(3 * batch) {
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(nn), Int32(k), 1, a, Int32(k),
-                                b, Int32(nn), 0, &c, Int32(nn))
+            withAllCoresInOpenBLAS {
+                measureRate(benchmark, flops: 3 * forwardFlops) {
+                    for _ in 0..<(3 * batch) {
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(nn), Int32(k), 1, a, Int32(k),
+                                    b, Int32(nn), 0, &c, Int32(nn))
+                    }
                 }
             }
             blackHole(c)
         }
         Benchmark("conv2d 3x3 fwd+bwd batch \(batch) \(channels)->\(channels) \(size)x\(size)", configuration: configuration) { benchmark in
-            var g = RandomGenerator(seed: 2)
+            var g = SeededGenerator(seed: 2)
             let x = Tensor.randomNormal([batch, channels, size, size], using: &g)
             let w = Tensor.randomNormal([channels, channels, 3, 3], using: &g)
             let bias = Tensor.randomNormal([channels], using: &g)
@@ -168,7 +173,7 @@ let benchmarks: @Sendable () -> Void = {
               configuration: .init(metrics: [.wallClock, gflops], warmupIterations: 1, maxDuration: .seconds(20), maxIterations: 8)) { benchmark in
         let model = UNetPair(seed: 0)
         let updater = ParameterUpdater(optimizer: Adam(), learningRate: 1e-4)
-        var g = RandomGenerator(seed: 3)
+        var g = SeededGenerator(seed: 3)
         let ua = Tensor.randomUniform([8, 4, 128, 128], using: &g), ub = Tensor.randomUniform([8, 4, 128, 128], using: &g)
         let a = Tensor.randomUniform([4, 4, 128, 128], using: &g), b = Tensor.randomUniform([4, 4, 128, 128], using: &g)
         let (enc, dec) = flopsPerPixel()
