@@ -191,14 +191,18 @@ extension EvaluationTests {
         #expect(reportOn.results.filter { !$0.isOracle } == reportPlain.results)
         let tableOn = reportOn.markdownTable().split(separator: "\n").filter { !$0.contains("(oracle: uses the test target)") }
         #expect(tableOn == reportPlain.markdownTable().split(separator: "\n"))
-        // On this data the oracles beat the anchor fit of the same kind.
+        // A 4x4 fitted by least squares on the test pair itself has, on that pair, an error no larger
+        // than any other 4x4's, in particular the one fitted on the anchors: pair by pair, the
+        // per-image oracle is at least as good as anchor-linear4x4. (How much the exposure oracle
+        // gains is tested against known gains in exposureOracleRecoversGains.)
         for d in EvaluationDirection.allCases {
-            let anchor = try #require(reportOn.result(method: "anchor-rootpoly2", direction: d))
-            let exposure = try #require(reportOn.result(method: "oracle-aligned-rootpoly2-gain", direction: d))
-            let perImage = try #require(reportOn.result(method: "oracle-per-image-4x4", direction: d))
-            #expect(exposure.isOracle && perImage.isOracle)
-            #expect(exposure.psnr > anchor.psnr - 0.5, "\(d): exposure oracle \(exposure.psnr) vs anchor \(anchor.psnr)")
-            #expect(perImage.psnr.isFinite && perImage.psnr > 0)
+            let anchor = try #require(reportOn.result(method: "anchor-linear4x4", direction: d)?.perImage)
+            let perImage = try #require(reportOn.result(method: "oracle-per-image-4x4", direction: d)?.perImage)
+            #expect(anchor.count == 2 && Set(perImage.keys) == Set(anchor.keys))
+            for (name, a) in anchor {
+                let o = try #require(perImage[name])
+                #expect(o.psnr >= a.psnr - 1e-6, "\(d) \(name): per-image oracle \(o.psnr) dB, anchor 4x4 \(a.psnr) dB")
+            }
         }
     }
 }

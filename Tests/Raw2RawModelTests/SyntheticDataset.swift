@@ -21,6 +21,8 @@ struct SyntheticDataset {
         case toneCurves
         /// A mild compressive curve `v - 0.3 v²` and strong scene dependence (`s = illuminant^0.3`).
         case illuminant
+        /// Exactly the cross-talk matrix `M a` (clipped at 1): no tone curve, no scene dependence.
+        case matrix
     }
 
     static let matrix: [[Float]] = [
@@ -66,7 +68,7 @@ struct SyntheticDataset {
 
     /// Camera B's view of a scene of camera A.
     static func cameraB(_ a: PackedImage, illuminant: SIMD4<Float>, response: Response) -> PackedImage {
-        let e: Float = response == .toneCurves ? 0.1 : 0.3
+        let e: Float = switch response { case .toneCurves: 0.1; case .illuminant: 0.3; case .matrix: 0 }
         let s = SIMD4<Float>(Foundation.pow(illuminant[0], e), 1, 1, Foundation.pow(illuminant[3], e))
         var out = a.values
         for i in 0..<a.pixelCount {
@@ -74,7 +76,7 @@ struct SyntheticDataset {
             for c in 0..<4 {
                 let m = matrix[c]
                 let lin = max(0, m[0] * p[0] + m[1] * p[1] + m[2] * p[2] + m[3] * p[3])
-                let k = response == .toneCurves ? curve(lin, channel: c) : lin - 0.3 * lin * lin
+                let k = switch response { case .toneCurves: curve(lin, channel: c); case .illuminant: lin - 0.3 * lin * lin; case .matrix: lin }
                 out[i * 4 + c] = min(1, s[c] * k)
             }
         }

@@ -14,9 +14,14 @@ import RawSupport
         let xs = (0..<4).map { _ in a.next() }
         #expect(xs == [0x49D5_5178_CA54_CF69, 0x9A22_115A_4D26_24DC, 0xA648_B1CC_F0BB_BBAE, 0xD251_1E20_DE93_3BC5])
         #expect(xs != (0..<4).map { _ in c.next() })
+        // FNV-1a 64: "", "a" and "foobar" are the published test vectors (Fowler/Noll/Vo); the preset
+        // names were computed independently with Python:
+        //   h = 0xcbf29ce484222325; for b in s.encode(): h = ((h ^ b) * 0x100000001b3) % 2**64
         #expect(stableHash("") == 0xCBF2_9CE4_8422_2325)
-        // FNV-1a of "a": published test vector.
         #expect(stableHash("a") == 0xAF63_DC4C_8601_EC8C)
+        #expect(stableHash("foobar") == 0x8594_4171_F739_67E8)
+        #expect(stableHash("iphonex-like") == 0xDF76_078D_CC41_D01C)
+        #expect(stableHash("s9-like") == 0x56F1_B6D8_F6DA_C947)
     }
 
     @Test func stateRoundTripsThroughJSONAndContinuesTheSequence() throws {
