@@ -240,7 +240,7 @@ public final class Trainer {
             c.validationInterval = 0
             c.validationPairs = 0
             c.validationCrop = 0
-            c.preset = ""
+            c.preset = .default
             return c
         }
         let na = neutral(a), nb = neutral(b)
