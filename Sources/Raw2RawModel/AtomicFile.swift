@@ -10,7 +10,7 @@ import Darwin
 /// folder, then is renamed (POSIX `rename`, atomic within one file system).
 enum AtomicFile {
     /// Writes `data` to `url` through RawIO's ``AtomicFileWriter`` (temporary file + `rename(2)`).
-    static func write(_ data: Data, to url: URL) throws(TrainingError) {
+    static func write(_ data: Data, to url: URL) throws(ModelError) {
         do {
             try AtomicFileWriter.write(data, to: url)
         } catch {
@@ -19,7 +19,7 @@ enum AtomicFile {
     }
 
     /// Renames `source` over `destination` (files, or a folder onto a name that does not exist).
-    static func rename(_ source: URL, to destination: URL) throws(TrainingError) {
+    static func rename(_ source: URL, to destination: URL) throws(ModelError) {
         if Foundation.rename(source.path, destination.path) != 0 {
             let reason = String(cString: strerror(errno))
             try? FileManager.default.removeItem(at: source)
@@ -28,7 +28,7 @@ enum AtomicFile {
     }
 
     /// Creates a folder (and its parents) if it does not exist.
-    static func makeFolder(_ url: URL) throws(TrainingError) {
+    static func makeFolder(_ url: URL) throws(ModelError) {
         do {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         } catch {

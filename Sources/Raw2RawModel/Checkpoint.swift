@@ -69,11 +69,11 @@ enum CheckpointStore {
     static func write(state: CheckpointState, weights: SafeTensors, optimizer: SafeTensors, in modelDirectory: URL,
                       keep: Int, fault: ((String) throws(TrainingError) -> Void)? = nil) throws(TrainingError) -> URL {
         let dir = folder(in: modelDirectory)
-        try AtomicFile.makeFolder(dir)
+        try fileStep { () throws(ModelError) in try AtomicFile.makeFolder(dir) }
         removeLeftovers(in: modelDirectory)
         let final = dir.appendingPathComponent(name(step: state.step), isDirectory: true)
         let temporary = dir.appendingPathComponent(".tmp-\(name(step: state.step))-\(UUID().uuidString)", isDirectory: true)
-        try AtomicFile.makeFolder(temporary)
+        try fileStep { () throws(ModelError) in try AtomicFile.makeFolder(temporary) }
         do {
             try weights.write(to: temporary.appendingPathComponent(weightsFile))
         } catch {
@@ -86,21 +86,26 @@ enum CheckpointStore {
             throw .checkpoint(path: temporary.path, reason: "writing the optimizer state failed: \(error.description)")
         }
         try fault?(optimizerFile)
-        try AtomicFile.write(Raw2RawNetwork.encodeJSON(state), to: temporary.appendingPathComponent(stateFile))
+        try fileStep { () throws(ModelError) in try AtomicFile.write(Raw2RawNetwork.encodeJSON(state), to: temporary.appendingPathComponent(stateFile)) }
         try fault?(stateFile)
         if FileManager.default.fileExists(atPath: final.path) {
             // Replacing a checkpoint of the same step: move the old one aside first.
             let old = dir.appendingPathComponent(".old-\(name(step: state.step))-\(UUID().uuidString)")
-            try AtomicFile.rename(final, to: old)
-            try AtomicFile.rename(temporary, to: final)
+            try fileStep { () throws(ModelError) in try AtomicFile.rename(final, to: old) }
+            try fileStep { () throws(ModelError) in try AtomicFile.rename(temporary, to: final) }
             try? FileManager.default.removeItem(at: old)
         } else {
-            try AtomicFile.rename(temporary, to: final)
+            try fileStep { () throws(ModelError) in try AtomicFile.rename(temporary, to: final) }
         }
         for stale in list(in: modelDirectory).dropFirst(max(1, keep)) {
             try? FileManager.default.removeItem(at: stale.url)
         }
         return final
+    }
+
+    /// Runs one file operation of a checkpoint write, its failure wrapped in ``TrainingError/model(_:)``.
+    private static func fileStep(_ body: () throws(ModelError) -> Void) throws(TrainingError) {
+        do { try body() } catch { throw .model(error) }
     }
 
     /// Reads a checkpoint's files.

@@ -47,7 +47,7 @@ private func maxAbsDifference(_ a: PackedImage, _ b: PackedImage) -> Float {
     zip(a.values, b.values).map { Swift.abs($0 - $1) }.max() ?? 0
 }
 
-private func result(_ m: String, _ d: EvaluationDirection, _ psnr: Double, _ angle: Double, oracle: Bool = false) -> EvaluationResult {
+private func result(_ m: String, _ d: MappingDirection, _ psnr: Double, _ angle: Double, oracle: Bool = false) -> EvaluationResult {
     let a = AngularErrorStatistics(mean: angle, median: angle, worst25: angle, pixelCount: 1)
     return EvaluationResult(method: m, direction: d,
                             perImage: [ImageMetrics(psnr: psnr, mae: 0.01, rmse: 0.01, angularError: a, ssim: nil, pixelCount: 1)],
@@ -192,7 +192,7 @@ extension EvaluationTests {
         let tableOn = reportOn.markdownTable().split(separator: "\n").filter { !$0.contains("(oracle: uses the test target)") }
         #expect(tableOn == reportPlain.markdownTable().split(separator: "\n"))
         // On this data the oracles beat the anchor fit of the same kind.
-        for d in EvaluationDirection.allCases {
+        for d in MappingDirection.allCases {
             let anchor = try #require(reportOn.result(method: "anchor-rootpoly2", direction: d))
             let exposure = try #require(reportOn.result(method: "oracle-aligned-rootpoly2-gain", direction: d))
             let perImage = try #require(reportOn.result(method: "oracle-per-image-4x4", direction: d))
