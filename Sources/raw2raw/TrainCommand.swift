@@ -38,7 +38,7 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: "Random seed (overrides the configuration).")
     var seed: UInt64?
 
-    @Option(name: .long, help: "A preset when no --config is given: \(TrainingConfiguration.Preset.knownNames).")
+    @Option(name: .long, help: "A preset when no --config is given.")
     var preset: TrainingConfiguration.Preset = .default
 
     @Option(name: .long, help: "A JSON training configuration file.")
