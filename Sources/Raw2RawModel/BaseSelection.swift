@@ -263,19 +263,19 @@ enum BaseSelection {
     /// fewer, the first candidate is taken. The winner is then fitted on `sources` and `targets`.
     /// - Returns: the fitted winner, every score (empty without validation) and a one-line note.
     static func select(_ candidates: [BaseCandidate], sources: [PackedImage], targets: [PackedImage], readings: TargetReadings?,
-                       options: FitOptions, validationPixels: Int, direction: String) throws(TrainingError)
+                       options: FitOptions, validationPixels: Int, direction: MappingDirection) throws(TrainingError)
         -> (fitted: FittedBase, scores: [BaseCandidateScore], note: String) {
         precondition(!candidates.isEmpty, "at least one candidate is needed")
         var chosen = candidates[0]
         var scores: [BaseCandidateScore] = []
-        var note = "base \(direction): \(chosen) (fewer than 3 anchor pairs: no validation)"
+        var note = "base \(direction.phrase): \(chosen) (fewer than 3 anchor pairs: no validation)"
         if sources.count >= 3 {
             let small = (sources.map { $0.evenSubsample(maxPixels: validationPixels) },
                          targets.map { $0.evenSubsample(maxPixels: validationPixels) })
             scores = score(candidates, sources: small.0, targets: small.1, readings: readings, options: options)
             if let best = choose(scores) {
                 chosen = best.candidate
-                note = "base \(direction): \(chosen) chosen on held-out anchor pairs ("
+                note = "base \(direction.phrase): \(chosen) chosen on held-out anchor pairs ("
                     + scores.map(\.description).joined(separator: ", ") + ")"
                 let (winners, reference) = familyWinners(scores)
                 if let reference {
@@ -291,7 +291,7 @@ enum BaseSelection {
             let fitted = try fit(chosen, sources: sources, targets: targets, readings: readings, options: options)
             return (fitted, scores, note)
         } catch {
-            throw .baseMapping(reason: error.description)
+            throw .baseMapping(direction: direction, kind: chosen.kind, error: error)
         }
     }
 }

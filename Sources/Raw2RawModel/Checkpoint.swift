@@ -104,6 +104,7 @@ enum CheckpointStore {
         return final
     }
 
+
     /// Reads a checkpoint's files.
     static func read(_ url: URL) throws(TrainingError) -> (state: CheckpointState, weights: SafeTensors, optimizer: SafeTensors) {
         let stateURL = url.appendingPathComponent(stateFile)

@@ -73,7 +73,7 @@ extension Raw2RawNetwork {
     ///   direction (see ``ModelConfiguration/alignsAnchorExposure``); the mapping loss compares
     ///   with the targets divided by them. `nil`: targets as captured.
     func losses(_ batch: TrainingBatch, weights w: LossWeights, kind: LossKind,
-                anchorGains: (aToB: [Float], bToA: [Float])? = nil) -> (total: Variable, terms: LossTerms) {
+                anchorGains: DirectionPair<[Float]>? = nil) -> (total: Variable, terms: LossTerms) {
         var terms = LossTerms()
         var weighted: [Variable] = []
         let usesContext = configuration.architecture == .residual && configuration.contextWidth > 0

@@ -14,9 +14,46 @@
 ///   With ``predictsTargetExposure``, a ``TargetExposure`` then re-exposes each mapped image as
 ///   the target camera would have.
 ///
-/// Every field has a documented default; decoding a JSON object fills missing keys from the
-/// preset named by its `"preset"` key (default `"default"`).
+/// Every field has a documented default, and `ModelConfiguration()` is ``default``; decoding a
+/// JSON object fills missing keys from the ``Preset-swift.enum`` named by its `"preset"` key
+/// (default `"default"`).
 public struct ModelConfiguration: Codable, Sendable, Equatable {
+    /// A named set of values: a configuration's starting point, stored as its `"preset"` JSON key.
+    ///
+    /// The raw values are the names used in `model.json`, training configuration files and the
+    /// command line's `--preset`.
+    public enum Preset: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
+        /// The residual model on a least-squares anchor fit (``ModelConfiguration/default``).
+        case `default`
+        /// The paper's formulation (``ModelConfiguration/paper``).
+        case paper
+
+        /// The model configuration of this preset.
+        public var modelConfiguration: ModelConfiguration {
+            switch self {
+            case .default: return .default
+            case .paper: return .paper
+            }
+        }
+
+        /// The preset's name (its raw value), as written in JSON and on the command line.
+        public var description: String { rawValue }
+
+        /// The names of every preset, sorted, for messages: `default, paper`.
+        public static var knownNames: String { allCases.map(\.rawValue).sorted().joined(separator: ", ") }
+
+        /// Decodes a preset name; an unknown name is a `DecodingError` listing the known ones.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            let name = try c.decode(String.self)
+            guard let preset = Preset(rawValue: name) else {
+                throw DecodingError.dataCorruptedError(in: c,
+                    debugDescription: "unknown preset '\(name)' (known: \(Self.knownNames))")
+            }
+            self = preset
+        }
+    }
+
     /// The overall formulation.
     public enum Architecture: String, Codable, Sendable, CaseIterable {
         /// The paper: the U-Net pair's decoder output is the image.
@@ -70,7 +107,8 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
     }
 
     /// The preset these values started from (informational; it chooses the defaults when decoding).
-    public var preset: String
+    /// Default `.default`.
+    public var preset: Preset
     /// The formulation. Default `.residual`; the `paper` preset uses `.paper`.
     public var architecture: Architecture
     /// Channels of each encoder level, shallowest first; the number of levels is its count.
@@ -112,27 +150,27 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
     public var pixelResidual: Bool
 
     /// The default: residual on a root-polynomial anchor fit, context branch on, a narrow U-Net.
+    /// Every field has its documented default (the memberwise initialiser's defaults are these values).
     public static let `default` = ModelConfiguration(
-        preset: "default", architecture: .residual, channels: [16, 32, 64], kernelSize: 3,
+        preset: .default, architecture: .residual, channels: [16, 32, 64], kernelSize: 3,
         activation: .leakyReLU, negativeSlope: 0.2, outputRange: .clamp, baseMapping: .anchorValidated,
         contextWidth: 32, thumbnailSize: 32, correctionInitScale: 1e-3,
         alignsAnchorExposure: true, predictsTargetExposure: true, pixelResidual: false)
 
     /// The paper's formulation: a plain U-Net pair, 32-64-128 channels, LeakyReLU, sigmoid output.
     public static let paper = ModelConfiguration(
-        preset: "paper", architecture: .paper, channels: [32, 64, 128], kernelSize: 3,
+        preset: .paper, architecture: .paper, channels: [32, 64, 128], kernelSize: 3,
         activation: .leakyReLU, negativeSlope: 0.2, outputRange: .sigmoid, baseMapping: .identity,
         contextWidth: 0, thumbnailSize: 32, correctionInitScale: 1e-3,
-        alignsAnchorExposure: false, predictsTargetExposure: false)
+        alignsAnchorExposure: false, predictsTargetExposure: false, pixelResidual: true)
 
-    /// The named presets.
-    public static let presets: [String: ModelConfiguration] = ["default": .default, "paper": .paper]
-
-    /// Creates a configuration from every field.
-    public init(preset: String, architecture: Architecture, channels: [Int], kernelSize: Int,
-                activation: Activation, negativeSlope: Float, outputRange: OutputRange,
-                baseMapping: BaseMapping, contextWidth: Int, thumbnailSize: Int, correctionInitScale: Float,
-                alignsAnchorExposure: Bool = false, predictsTargetExposure: Bool = false, pixelResidual: Bool = true) {
+    /// Creates a configuration; every omitted field takes its value in ``default``, so
+    /// `ModelConfiguration()` equals ``default``.
+    public init(preset: Preset = .default, architecture: Architecture = .residual, channels: [Int] = [16, 32, 64],
+                kernelSize: Int = 3, activation: Activation = .leakyReLU, negativeSlope: Float = 0.2,
+                outputRange: OutputRange = .clamp, baseMapping: BaseMapping = .anchorValidated,
+                contextWidth: Int = 32, thumbnailSize: Int = 32, correctionInitScale: Float = 1e-3,
+                alignsAnchorExposure: Bool = true, predictsTargetExposure: Bool = true, pixelResidual: Bool = false) {
         self.preset = preset
         self.architecture = architecture
         self.channels = channels
@@ -205,17 +243,14 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
 
     /// Decodes a configuration; missing keys take the values of the preset named by `"preset"`.
     public init(from decoder: any Decoder) throws {
-        try self.init(decoding: decoder, defaultPreset: "default")
+        try self.init(decoding: decoder, defaultPreset: .default)
     }
 
     /// Decodes a configuration whose missing `"preset"` means `defaultPreset`.
-    init(decoding decoder: any Decoder, defaultPreset: String) throws {
+    init(decoding decoder: any Decoder, defaultPreset: Preset) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        let name = try c.decodeIfPresent(String.self, forKey: .preset) ?? defaultPreset
-        guard let base = Self.presets[name] else {
-            throw DecodingError.dataCorruptedError(forKey: .preset, in: c,
-                debugDescription: "unknown model preset '\(name)' (known: \(Self.presets.keys.sorted().joined(separator: ", ")))")
-        }
+        let name = try c.decodeIfPresent(Preset.self, forKey: .preset) ?? defaultPreset
+        let base = name.modelConfiguration
         preset = name
         architecture = try c.decodeIfPresent(Architecture.self, forKey: .architecture) ?? base.architecture
         channels = try c.decodeIfPresent([Int].self, forKey: .channels) ?? base.channels

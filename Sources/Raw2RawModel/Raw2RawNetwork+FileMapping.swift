@@ -31,14 +31,14 @@ public struct RawTemplate: Sendable, Equatable {
     }
 
     /// Reads the format of a raw file (DNG or any raw LibRaw decodes).
-    /// - Throws: ``TrainingError/imageFile(_:)`` naming the file.
-    public init(contentsOf url: URL) throws(TrainingError) {
+    /// - Throws: ``ModelError/imageFile(_:)`` naming the file.
+    public init(contentsOf url: URL) throws(ModelError) {
         do { self.init(try BayerImage(contentsOf: url)) } catch { throw .imageFile(error) }
     }
 }
 
 extension Raw2RawNetwork {
-    /// Maps one `.mat` or `.dng` file into the raw space of camera `target` and writes the result
+    /// Maps one `.mat` or `.dng` file in `direction` (into the target camera's raw space) and writes the result
     /// with the same file name into `outputFolder` (created if needed; written atomically).
     ///
     /// - `.mat`: the `raw_rggb` variable is mapped and written as a `.mat` file.
@@ -47,31 +47,31 @@ extension Raw2RawNetwork {
     ///   input's ISO and exposure time are kept; `AsShotNeutral` becomes the input's neutral
     ///   mapped by the network (normalised to green 1).
     /// - Returns: the written file.
-    /// - Throws: ``TrainingError/unknownCamera(name:available:)``, ``TrainingError/imageFile(_:)``
-    ///   naming the file, or ``TrainingError/modelFile(path:reason:)`` when the output would
-    ///   overwrite the input or the extension is neither `.mat` nor `.dng`.
+    /// Resolve a camera name with ``side(of:)``: `MappingDirection(to: try network.side(of: name))`.
+    /// - Throws: ``ModelError/imageFile(_:)`` naming the file, ``ModelError/outputOverwritesInput(path:)``,
+    ///   ``ModelError/unsupportedImageFile(path:)`` when the extension is neither `.mat` nor `.dng`,
+    ///   or ``ModelError/modelFile(path:reason:)`` when the output folder cannot be created.
     @discardableResult
-    public func mapFile(_ input: URL, to target: String, outputFolder: URL, template: RawTemplate? = nil,
-                        tiling: TilingOptions = .default) throws(TrainingError) -> URL {
-        let targetSide = try side(of: target)
-        let source = targetSide.other
+    public func mapFile(_ input: URL, direction: MappingDirection, outputFolder: URL, template: RawTemplate? = nil,
+                        tiling: TilingOptions = .default) throws(ModelError) -> URL {
+        let source = direction.source
         let output = outputFolder.appendingPathComponent(input.lastPathComponent)
         guard output.standardizedFileURL.path != input.standardizedFileURL.path else {
-            throw .modelFile(path: output.path, reason: "the output would overwrite the input; choose another output folder")
+            throw .outputOverwritesInput(path: output.path)
         }
         guard let format = PackedImageFormat(url: input) else {
-            throw .modelFile(path: input.path, reason: "not a .mat or .dng file")
+            throw .unsupportedImageFile(path: input.path)
         }
-        try AtomicFile.makeFolder(outputFolder, error: TrainingError.init)
+        try AtomicFile.makeFolder(outputFolder, error: ModelError.init)
         do throws(RawIOError) {
             switch format {
             case .mat:
                 let image = try PackedImage(contentsOfMAT: input)
-                try map(image, from: source, tiling: tiling).writeMAT(to: output)
+                try map(image, direction: direction, tiling: tiling).writeMAT(to: output)
             case .dng:
                 let raw = try BayerImage(contentsOf: input)
                 let packed = raw.packed()
-                let mapped = map(packed, from: source, tiling: tiling)
+                let mapped = map(packed, direction: direction, tiling: tiling)
                 let t = template ?? RawTemplate(raw)
                 var metadata = t.metadata
                 metadata.iso = raw.metadata.iso

@@ -30,6 +30,24 @@ public struct ModelDescription: Codable, Sendable, Equatable {
 
     /// The format tag of `model.json`.
     public static let formatTag = "raw2raw.Raw2RawNetwork"
+
+    /// The base mappings of both directions (stored as ``baseMappingAToB`` and ``baseMappingBToA``).
+    public var baseMappings: DirectionPair<ColorMapping?> {
+        get { DirectionPair(aToB: baseMappingAToB, bToA: baseMappingBToA) }
+        set {
+            baseMappingAToB = newValue.aToB
+            baseMappingBToA = newValue.bToA
+        }
+    }
+
+    /// The target-exposure models of both directions (stored as ``exposureAToB`` and ``exposureBToA``).
+    public var targetExposures: DirectionPair<TargetExposure?> {
+        get { DirectionPair(aToB: exposureAToB, bToA: exposureBToA) }
+        set {
+            exposureAToB = newValue.aToB
+            exposureBToA = newValue.bToA
+        }
+    }
 }
 
 /// A summary of the run that produced a model.
@@ -76,27 +94,30 @@ extension Raw2RawNetwork {
     /// Saves the network as a model folder: `model.safetensors` (weights) and `model.json`
     /// (cameras, configuration, base mappings, training record), each written atomically, the
     /// weights first.
-    /// - Throws: ``TrainingError/modelFile(path:reason:)``.
-    public func save(to folder: URL, training: TrainingRecord? = nil) throws(TrainingError) {
-        try AtomicFile.makeFolder(folder, error: TrainingError.init)
+    /// - Throws: ``ModelError/weights(_:)`` or ``ModelError/modelFile(path:reason:)`` naming the file.
+    public func save(to folder: URL, training: TrainingRecord? = nil) throws(ModelError) {
+        try AtomicFile.makeFolder(folder, error: ModelError.init)
         let weightsURL = folder.appendingPathComponent(Self.weightsFileName)
         do { try weightArchive().write(to: weightsURL) } catch {
-            throw .modelFile(path: weightsURL.path, reason: error.description)
+            throw .weights(error)
         }
         try AtomicFile.write(Self.encodeJSON(modelDescription(training: training)),
-                             to: folder.appendingPathComponent(Self.descriptionFileName), error: TrainingError.init)
+                             to: folder.appendingPathComponent(Self.descriptionFileName), error: ModelError.init)
     }
 
     /// Loads a model folder written by ``save(to:training:)``.
-    /// - Throws: ``TrainingError/modelFile(path:reason:)`` naming the file that is missing, malformed
-    ///   or does not match (a weight missing or of the wrong shape).
-    public convenience init(contentsOf folder: URL) throws(TrainingError) {
+    /// - Throws: ``ModelError/modelFile(path:reason:)`` when `model.json` is missing or malformed,
+    ///   ``ModelError/weights(_:)`` when the weights file is unreadable or does not match (a weight
+    ///   missing or of the wrong shape), ``ModelError/nonFiniteWeight(path:parameter:)`` when a
+    ///   stored weight is NaN or infinite; each names the file.
+    public convenience init(contentsOf folder: URL) throws(ModelError) {
         let description = try Self.readDescription(folder)
         try self.init(description: description, folder: folder)
     }
 
     /// Reads `model.json` of a model folder.
-    public static func readDescription(_ folder: URL) throws(TrainingError) -> ModelDescription {
+    /// - Throws: ``ModelError/modelFile(path:reason:)`` naming `model.json` and what is wrong with it.
+    public static func readDescription(_ folder: URL) throws(ModelError) -> ModelDescription {
         let url = folder.appendingPathComponent(descriptionFileName)
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
@@ -120,26 +141,23 @@ extension Raw2RawNetwork {
     }
 
     /// Builds the network of a description and loads its weights from `folder`.
-    convenience init(description d: ModelDescription, folder: URL) throws(TrainingError) {
-        let bases = d.baseMappingAToB.flatMap { ab in d.baseMappingBToA.map { (aToB: ab, bToA: $0) } }
-        self.init(configuration: d.configuration, cameraA: d.cameraA, cameraB: d.cameraB, baseMappings: bases, seed: 0)
-        setBaseMappings(aToB: d.baseMappingAToB, bToA: d.baseMappingBToA)
-        setTargetExposures(aToB: d.exposureAToB, bToA: d.exposureBToA)
+    convenience init(description d: ModelDescription, folder: URL) throws(ModelError) {
+        self.init(configuration: d.configuration, cameraA: d.cameraA, cameraB: d.cameraB, seed: 0)
+        baseMappings = d.baseMappings
+        targetExposures = d.targetExposures
         let weightsURL = folder.appendingPathComponent(d.weightsFile)
         try loadWeights(from: weightsURL)
     }
 
     /// Loads every parameter from a safetensors file (strict: all present, shapes equal, nothing extra).
-    func loadWeights(from url: URL) throws(TrainingError) {
-        do throws(TensorIOError) {
-            let archive = try SafeTensors(contentsOf: url)
-            for (name, t) in archive.tensors where !t.withUnsafeBufferPointer({ $0.allSatisfy(\.isFinite) }) {
-                throw TensorIOError.corrupt(path: url.path, reason: "weight \(name) holds NaN or infinite values")
-            }
-            try loadParameters(archive.tensors, strict: true, source: url.path)
-        } catch {
-            throw .modelFile(path: url.path, reason: error.description)
+    func loadWeights(from url: URL) throws(ModelError) {
+        let archive: SafeTensors
+        do { archive = try SafeTensors(contentsOf: url) } catch { throw .weights(error) }
+        for (name, t) in archive.tensors.sorted(by: { $0.key < $1.key })
+        where !t.withUnsafeBufferPointer({ $0.allSatisfy(\.isFinite) }) {
+            throw .nonFiniteWeight(path: url.path, parameter: name)
         }
+        do { try loadParameters(archive.tensors, strict: true, source: url.path) } catch { throw .weights(error) }
     }
 
     static func encodeJSON<T: Encodable>(_ value: T) -> Data {

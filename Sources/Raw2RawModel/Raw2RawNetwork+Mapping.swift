@@ -60,14 +60,16 @@ extension Raw2RawNetwork {
         return 2 * height * width * 16 + Int(perPixel * 4 * Double(tilePixels))
     }
 
-    /// Maps a whole packed image from `source`'s raw space to the other camera's, tile by tile.
+    /// Maps a whole packed image in `direction` (from the source camera's raw space to the
+    /// target's), tile by tile.
     ///
     /// Memory stays bounded by the input, the output and one tile's activations (see
     /// ``estimatedPeakBytes(height:width:tiling:)``); the residual architecture's per-image
     /// correction is computed once from a thumbnail of the whole image and used for every tile.
-    /// With a target-exposure model (``targetExposure(from:)``), the whole mapped image is then
+    /// With a target-exposure model (``targetExposures``), the whole mapped image is then
     /// rescaled to the target camera's predicted exposure. The result is clipped to [0, 1].
-    public func map(_ image: PackedImage, from source: CameraSide, tiling: TilingOptions = .default) -> PackedImage {
+    public func map(_ image: PackedImage, direction: MappingDirection, tiling: TilingOptions = .default) -> PackedImage {
+        let source = direction.source
         let correction = imageCorrection(image, from: source)
         let m = configuration.sizeMultiple
         let halo = resolvedHalo(tiling)
@@ -105,7 +107,7 @@ extension Raw2RawNetwork {
                 }
             }
         }
-        if let exposure = targetExposure(from: source) {
+        if let exposure = targetExposures[direction] {
             // Metered and applied before clipping, so highlights beyond white can come back into range.
             let g = Float(exposure.gain(for: PackedImage(height: image.height, width: image.width, values: output)))
             for i in output.indices { output[i] *= g }
@@ -115,12 +117,6 @@ extension Raw2RawNetwork {
             output[i] = Numerics.clipUnit(v)
         }
         return PackedImage(height: image.height, width: image.width, values: output)
-    }
-
-    /// Maps a whole packed image from the camera named `camera` to the other one.
-    /// - Throws: ``TrainingError/unknownCamera(name:available:)``.
-    public func map(_ image: PackedImage, from camera: String, tiling: TilingOptions = .default) throws(TrainingError) -> PackedImage {
-        map(image, from: try side(of: camera), tiling: tiling)
     }
 
     /// The `[1, 20]` per-image correction of the residual architecture for a whole image (`nil` without a context branch).

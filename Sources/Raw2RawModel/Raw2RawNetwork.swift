@@ -3,17 +3,6 @@ import Foundation
 import RawIO
 import RawTensor
 
-/// One of the two cameras of a ``Raw2RawNetwork``.
-public enum CameraSide: String, Codable, Sendable, CaseIterable {
-    /// The first camera (`A`).
-    case a
-    /// The second camera (`B`).
-    case b
-
-    /// The other camera.
-    public var other: CameraSide { self == .a ? .b : .a }
-}
-
 /// The two-camera raw-to-raw network: one U-Net encoder and decoder per camera
 /// (`E_A, D_A, E_B, D_B`) and, for the residual architecture, a least-squares base mapping and a
 /// global-context branch per direction.
@@ -24,8 +13,16 @@ public enum CameraSide: String, Codable, Sendable, CaseIterable {
 /// see ``ModelConfiguration``), then re-exposed by a ``TargetExposure`` when the model has one.
 ///
 /// Parameters are named by path (`encoderA.levels.0.conv1.weight`, ...). Use
-/// ``map(_:from:tiling:)`` to map whole images of any size, ``save(to:)`` and
+/// ``map(_:direction:tiling:)`` to map whole images of any size, ``save(to:)`` and
 /// ``init(contentsOf:)`` to store a trained network as a model folder.
+///
+/// - Important: A network is **not** `Sendable`, and must be used from one thread (or task) at a
+///   time. It is a reference type holding mutable state: its parameters are `Variable`s whose
+///   values and gradients training and ``RawTensor/Module/loadParameters(_:strict:source:)``
+///   change in place, and ``baseMappings`` and ``targetExposures`` can be replaced. Mapping
+///   (``map(_:direction:tiling:)``) only reads them, but nothing would stop another thread from
+///   changing them meanwhile. To map from several threads, load one network per thread with
+///   ``init(contentsOf:)``.
 public final class Raw2RawNetwork: Module {
     /// The architecture and sizes.
     public let configuration: ModelConfiguration
@@ -41,11 +38,11 @@ public final class Raw2RawNetwork: Module {
     let contextAB: ContextBranch?
     let contextBA: ContextBranch?
     /// The base mappings A to B and B to A (identity for the paper architecture).
-    private(set) var baseAB: BaseMapping
-    private(set) var baseBA: BaseMapping
+    var baseAB: BaseMapping
+    var baseBA: BaseMapping
     /// The target-exposure models A to B and B to A (`nil`: the source's exposure is kept).
-    private(set) var exposureAB: TargetExposure?
-    private(set) var exposureBA: TargetExposure?
+    var exposureAB: TargetExposure?
+    var exposureBA: TargetExposure?
 
     /// Creates a network with random initial weights drawn from `seed`.
     ///
@@ -53,7 +50,7 @@ public final class Raw2RawNetwork: Module {
     ///   - baseMappings: the least-squares mappings A to B and B to A the residual architecture
     ///     starts from (`nil`: identity; fitted by ``Trainer`` on the anchor pairs).
     public init(configuration c: ModelConfiguration, cameraA: String, cameraB: String,
-                baseMappings: (aToB: ColorMapping, bToA: ColorMapping)? = nil, seed: UInt64) {
+                baseMappings: DirectionPair<ColorMapping>? = nil, seed: UInt64) {
         precondition(c.problems().isEmpty, "invalid model configuration: \(c.problems().joined(separator: "; "))")
         configuration = c
         self.cameraA = cameraA
@@ -78,33 +75,35 @@ public final class Raw2RawNetwork: Module {
         baseBA = BaseMapping(baseMappings?.bToA)
     }
 
-    /// The least-squares base mapping from `camera` to the other one (`nil` for the identity).
-    public func baseMapping(from camera: CameraSide) -> ColorMapping? {
-        camera == .a ? baseAB.mapping : baseBA.mapping
+    /// The least-squares base mappings of the residual architecture (`nil`: the identity).
+    public var baseMappings: DirectionPair<ColorMapping?> {
+        get { DirectionPair(aToB: baseAB.mapping, bToA: baseBA.mapping) }
+        set {
+            baseAB = BaseMapping(newValue.aToB)
+            baseBA = BaseMapping(newValue.bToA)
+        }
     }
 
-    /// Replaces the base mappings (the residual architecture's starting point).
-    public func setBaseMappings(aToB: ColorMapping?, bToA: ColorMapping?) {
-        baseAB = BaseMapping(aToB)
-        baseBA = BaseMapping(bToA)
+    /// The target-exposure models applied after mapping (`nil`: mapped images keep the source's exposure).
+    public var targetExposures: DirectionPair<TargetExposure?> {
+        get { DirectionPair(aToB: exposureAB, bToA: exposureBA) }
+        set {
+            exposureAB = newValue.aToB
+            exposureBA = newValue.bToA
+        }
     }
 
-    /// The target-exposure model applied after mapping from `camera` to the other one (`nil`: none).
-    public func targetExposure(from camera: CameraSide) -> TargetExposure? {
-        camera == .a ? exposureAB : exposureBA
-    }
-
-    /// Replaces the target-exposure models (`nil`: mapped images keep the source's exposure).
-    public func setTargetExposures(aToB: TargetExposure?, bToA: TargetExposure?) {
-        exposureAB = aToB
-        exposureBA = bToA
-    }
-
-    /// The camera side of a camera name.
-    public func side(of camera: String) throws(TrainingError) -> CameraSide {
+    /// The side of a camera name: the one place a camera name is resolved.
+    /// - Throws: ``ModelError/unknownCamera(name:available:)`` when `camera` is neither ``cameraA`` nor ``cameraB``.
+    public func side(of camera: String) throws(ModelError) -> CameraSide {
         if camera == cameraA { return .a }
         if camera == cameraB { return .b }
         throw .unknownCamera(name: camera, available: [cameraA, cameraB])
+    }
+
+    /// The name of the camera on `side` (``cameraA`` or ``cameraB``).
+    public func name(of side: CameraSide) -> String {
+        side == .a ? cameraA : cameraB
     }
 
     func encoder(_ camera: CameraSide) -> UNetEncoder { camera == .a ? encoderA : encoderB }
@@ -221,3 +220,7 @@ public final class Raw2RawNetwork: Module {
         }
     }
 }
+
+/// A network holds mutable parameters and gradients (see ``Raw2RawNetwork``): it is not `Sendable`.
+@available(*, unavailable, message: "a Raw2RawNetwork holds mutable tensors; load one per thread")
+extension Raw2RawNetwork: @unchecked Sendable {}

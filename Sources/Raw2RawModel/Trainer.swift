@@ -70,7 +70,8 @@ public struct TrainingProgress: Sendable {
 /// ``TrainingConfiguration/checkpointInterval`` steps; a trainer created with `resume: true`
 /// continues from the newest one, and produces exactly the losses of a run that was never
 /// interrupted (same seed, same data, same machine). A NaN or infinite loss or gradient stops
-/// the run with ``TrainingError/nonFiniteLoss(step:terms:lastCheckpoint:)`` before any
+/// the run with ``TrainingError/nonFiniteLoss(step:terms:lastCheckpoint:)`` or
+/// ``TrainingError/nonFiniteGradient(step:parameter:terms:lastCheckpoint:)`` before any
 /// parameter changes; checkpoints on disk are left as they were.
 public final class Trainer {
     /// The run's configuration.
@@ -100,7 +101,7 @@ public final class Trainer {
     private var validationSet: [(a: PackedImage, b: PackedImage, thumbA: Tensor, thumbB: Tensor)]?
     private var basePSNR: (ab: Double, ba: Double)?
     /// Per anchor pair, the exposure gain of its target in each direction (``ModelConfiguration/alignsAnchorExposure``).
-    private(set) var anchorGains: (aToB: [Double], bToA: [Double])?
+    private(set) var anchorGains: DirectionPair<[Double]>?
     /// Called after each checkpoint file is written (tests simulate crashes with it).
     var checkpointFault: ((String) throws(TrainingError) -> Void)?
 
@@ -147,15 +148,15 @@ public final class Trainer {
                 notes.append("the run length changed from \(r.state.configuration.steps) to \(configuration.steps) steps; "
                              + "with a decaying schedule the rest of the run differs from an uninterrupted one")
             }
-            let bases = r.state.baseMappingAToB.flatMap { ab in r.state.baseMappingBToA.map { (aToB: ab, bToA: $0) } }
+            let bases = DirectionPair(aToB: r.state.baseMappingAToB, bToA: r.state.baseMappingBToA).unwrapped()
             network = Raw2RawNetwork(configuration: c.model, cameraA: data.cameraA, cameraB: data.cameraB,
                                      baseMappings: bases, seed: c.seed)
-            network.setTargetExposures(aToB: r.state.exposureAToB, bToA: r.state.exposureBToA)
+            network.targetExposures = DirectionPair(aToB: r.state.exposureAToB, bToA: r.state.exposureBToA)
             if let ab = r.state.anchorGainsAToB, let ba = r.state.anchorGainsBToA {
                 guard ab.count == data.anchors.count && ba.count == data.anchors.count else {
                     throw .incompatibleCheckpoint(path: r.url.path, reason: "it holds \(ab.count) anchor gains for \(data.anchors.count) anchor pairs")
                 }
-                anchorGains = (ab, ba)
+                anchorGains = DirectionPair(aToB: ab, bToA: ba)
             } else if c.model.alignsAnchorExposure {
                 throw .incompatibleCheckpoint(path: r.url.path, reason: "it has no anchor exposure gains, which alignsAnchorExposure needs")
             }
@@ -185,8 +186,8 @@ public final class Trainer {
             secondsBefore = r.state.seconds
             notes.append("resumed from \(r.url.path) at step \(step)")
         } else {
-            var bases: (aToB: ColorMapping, bToA: ColorMapping)?
-            var selectedExposures: (aToB: TargetExposure?, bToA: TargetExposure?)?
+            var bases: DirectionPair<ColorMapping>?
+            var selectedExposures: DirectionPair<TargetExposure?>?
             let kinds = c.model.baseMapping.candidateKinds
             let validated = c.model.architecture == .residual && c.model.baseMapping == .anchorValidated
             let needsAnchors = c.model.architecture == .residual && (!kinds.isEmpty || validated || c.model.predictsTargetExposure)
@@ -194,9 +195,9 @@ public final class Trainer {
             if validated {
                 let selected = try Self.selectBases(configuration: c.model, data: data, anchors: anchors,
                                                     pixelsPerImage: c.baseFitPixelsPerPair, seed: c.seed)
-                bases = (selected.aToB.mapping, selected.bToA.mapping)
-                anchorGains = (selected.aToB.gains, selected.bToA.gains)
-                selectedExposures = (selected.aToB.exposure, selected.bToA.exposure)
+                bases = DirectionPair(aToB: selected.aToB.mapping, bToA: selected.bToA.mapping)
+                anchorGains = DirectionPair(aToB: selected.aToB.gains, bToA: selected.bToA.gains)
+                selectedExposures = DirectionPair(aToB: selected.aToB.exposure, bToA: selected.bToA.exposure)
                 notes += selected.notes
                 for (name, f) in [("A to B", selected.aToB), ("B to A", selected.bToA)] {
                     let why = f.candidate.predictsTargetExposure
@@ -207,18 +208,18 @@ public final class Trainer {
             } else if c.model.architecture == .residual, !kinds.isEmpty {
                 let fitted = try Self.fitBaseMappings(kinds: kinds, anchors: anchors, seed: c.seed,
                                                       aligningExposure: c.model.alignsAnchorExposure)
-                bases = (fitted.aToB, fitted.bToA)
-                if c.model.alignsAnchorExposure { anchorGains = (fitted.gainsAToB, fitted.gainsBToA) }
+                bases = DirectionPair(aToB: fitted.aToB, bToA: fitted.bToA)
+                if c.model.alignsAnchorExposure { anchorGains = DirectionPair(aToB: fitted.gainsAToB, bToA: fitted.gainsBToA) }
                 notes += fitted.notes
             }
             network = Raw2RawNetwork(configuration: c.model, cameraA: data.cameraA, cameraB: data.cameraB,
                                      baseMappings: bases, seed: c.seed)
             if let selectedExposures {
-                network.setTargetExposures(aToB: selectedExposures.aToB, bToA: selectedExposures.bToA)
+                network.targetExposures = selectedExposures
             } else if c.model.predictsTargetExposure {
                 let exposures = try Self.fitTargetExposures(network: network, data: data, anchors: anchors,
                                                             pixelsPerImage: c.baseFitPixelsPerPair)
-                network.setTargetExposures(aToB: exposures.aToB, bToA: exposures.bToA)
+                network.targetExposures = exposures
                 notes.append("target exposure A to B: " + (exposures.aToB?.description ?? "none (no usable meter)"))
                 notes.append("target exposure B to A: " + (exposures.bToA?.description ?? "none (no usable meter)"))
             }
@@ -241,7 +242,7 @@ public final class Trainer {
             c.validationInterval = 0
             c.validationPairs = 0
             c.validationCrop = 0
-            c.preset = ""
+            c.preset = .default
             return c
         }
         let na = neutral(a), nb = neutral(b)
@@ -287,7 +288,7 @@ public final class Trainer {
             }
             return (try ColorMapping.fit(kind, sources: s, targets: t, options: options), [Double](repeating: 1, count: s.count))
         }
-        func direction(_ s: [PackedImage], _ t: [PackedImage], _ name: String) throws(TrainingError)
+        func direction(_ s: [PackedImage], _ t: [PackedImage], _ d: MappingDirection) throws(TrainingError)
             -> (mapping: ColorMapping, gains: [Double], note: String?) {
             var kind = kinds.contains(.rootPolynomial2) ? .rootPolynomial2 : kinds[0]
             var note: String?
@@ -310,7 +311,7 @@ public final class Trainer {
                 }
                 if let best = scores.min(by: { $0.error < $1.error }) {
                     kind = best.kind
-                    note = "base mapping \(name): \(best.kind) chosen by leave-one-pair-out mean angular error ("
+                    note = "base mapping \(d.phrase): \(best.kind) chosen by leave-one-pair-out mean angular error ("
                         + scores.map { "\($0.kind) \(String(format: "%.3f", $0.error))°" }.joined(separator: ", ") + ")"
                 }
             }
@@ -318,11 +319,11 @@ public final class Trainer {
                 let f = try fit(kind, s, t)
                 return (f.mapping, f.gains, note)
             } catch {
-                throw .baseMapping(reason: error.description)
+                throw .baseMapping(direction: d, kind: kind, error: error)
             }
         }
-        let ab = try direction(sources, targets, "A to B")
-        let ba = try direction(targets, sources, "B to A")
+        let ab = try direction(sources, targets, .aToB)
+        let ba = try direction(targets, sources, .bToA)
         return (ab.mapping, ba.mapping, ab.gains, ba.gains, [ab.note, ba.note].compactMap { $0 })
     }
 
@@ -352,9 +353,9 @@ public final class Trainer {
         let readingsA = exposure ? TargetReadings(targets: try exposureImages(data.unpairedA, pixelsPerImage: pixelsPerImage)) : nil
         let options = FitOptions(seed: seed)
         let ab = try BaseSelection.select(candidates, sources: anchors.a, targets: anchors.b, readings: readingsB, options: options,
-                                          validationPixels: crossValidationPixelsPerPair, direction: "A to B")
+                                          validationPixels: crossValidationPixelsPerPair, direction: .aToB)
         let ba = try BaseSelection.select(candidates, sources: anchors.b, targets: anchors.a, readings: readingsA, options: options,
-                                          validationPixels: crossValidationPixelsPerPair, direction: "B to A")
+                                          validationPixels: crossValidationPixelsPerPair, direction: .bToA)
         return (ab.fitted, ba.fitted, [ab.note, ba.note])
     }
 
@@ -363,7 +364,7 @@ public final class Trainer {
     /// typical level, the anchor pairs the strength.
     static func fitTargetExposures(network: Raw2RawNetwork, data: TrainingData, anchors: (a: [PackedImage], b: [PackedImage]),
                                    pixelsPerImage: Int) throws(TrainingError)
-        -> (aToB: TargetExposure?, bToA: TargetExposure?) {
+        -> DirectionPair<TargetExposure?> {
         let ua = try exposureImages(data.unpairedA, pixelsPerImage: pixelsPerImage)
         let ub = try exposureImages(data.unpairedB, pixelsPerImage: pixelsPerImage)
         let pa = anchors.a, pb = anchors.b
@@ -371,7 +372,7 @@ public final class Trainer {
         func mapped(_ base: BaseMapping, _ images: [PackedImage]) -> [PackedImage] { images.map { base.mapImage($0, clipped: false) } }
         let ab = TargetExposure.fit(targets: ub, anchorMapped: mapped(baseAB, pa), anchorTargets: pb)
         let ba = TargetExposure.fit(targets: ua, anchorMapped: mapped(baseBA, pb), anchorTargets: pa)
-        return (ab, ba)
+        return DirectionPair(aToB: ab, bToA: ba)
     }
 
     /// Patches one step processes: unpaired patches of both cameras and both images of each anchor pair.
@@ -381,15 +382,16 @@ public final class Trainer {
     public var learningRate: Float { updater.currentLearningRate }
 
     /// Does one optimizer step and returns its (unweighted) loss terms.
-    /// - Throws: ``TrainingError/nonFiniteLoss(step:terms:lastCheckpoint:)`` (nothing is updated),
-    ///   or a data error.
+    /// - Throws: ``TrainingError/nonFiniteLoss(step:terms:lastCheckpoint:)`` or
+    ///   ``TrainingError/nonFiniteGradient(step:parameter:terms:lastCheckpoint:)`` (nothing is
+    ///   updated), or a data error.
     @discardableResult
     public func trainStep() throws(TrainingError) -> LossTerms {
         let start = Date()
         let batch = try sampler.batch(step: step, unpaired: configuration.unpairedBatchSize,
                                       anchorCount: configuration.anchorBatchSize)
         network.zeroGradients()
-        let gains = anchorGains.map { (aToB: $0.aToB.map(Float.init), bToA: $0.bToA.map(Float.init)) }
+        let gains = anchorGains.map { $0.map { $0.map(Float.init) } }
         let (total, terms) = network.losses(batch, weights: configuration.lossWeights, kind: configuration.loss, anchorGains: gains)
         guard terms.isFinite else {
             throw .nonFiniteLoss(step: step + 1, terms: terms.named, lastCheckpoint: lastCheckpoint?.path)
@@ -400,9 +402,7 @@ public final class Trainer {
             guard let g = p.gradient else { continue }
             let finite = g.withUnsafeBufferPointer { $0.allSatisfy(\.isFinite) }
             if !finite {
-                var named = terms.named
-                named["gradient of \(name)"] = .nan
-                throw .nonFiniteLoss(step: step + 1, terms: named, lastCheckpoint: lastCheckpoint?.path)
+                throw .nonFiniteGradient(step: step + 1, parameter: name, terms: terms.named, lastCheckpoint: lastCheckpoint?.path)
             }
         }
         updater.update(parameters)
@@ -442,7 +442,7 @@ public final class Trainer {
             try writeCheckpoint()
         }
         let record = trainingRecord
-        try network.save(to: modelDirectory, training: record)
+        do { try network.save(to: modelDirectory, training: record) } catch { throw .model(error) }
         return record
     }
 
@@ -453,18 +453,19 @@ public final class Trainer {
     }
 
     /// Writes a checkpoint of the current state (atomically) and returns its folder.
-    /// - Throws: ``TrainingError/checkpoint(path:reason:)``, or ``TrainingError/nonFiniteLoss(step:terms:lastCheckpoint:)``
-    ///   if a weight is not finite (the previous checkpoint is kept).
+    /// - Throws: ``TrainingError/checkpoint(path:reason:)``, ``TrainingError/model(_:)``, or
+    ///   ``TrainingError/nonFiniteWeight(step:parameter:lastCheckpoint:)`` if a weight is not finite
+    ///   (the previous checkpoint is kept).
     @discardableResult
     public func writeCheckpoint() throws(TrainingError) -> URL {
         for (name, p) in network.namedParameters() where !p.value.withUnsafeBufferPointer({ $0.allSatisfy(\.isFinite) }) {
-            throw .nonFiniteLoss(step: step, terms: ["weight \(name)": .nan], lastCheckpoint: lastCheckpoint?.path)
+            throw .nonFiniteWeight(step: step, parameter: name, lastCheckpoint: lastCheckpoint?.path)
         }
         let state = CheckpointState(
             format: CheckpointState.formatTag, version: 1, step: step, configuration: configuration,
-            data: data.fingerprint, baseMappingAToB: network.baseMapping(from: .a), baseMappingBToA: network.baseMapping(from: .b),
+            data: data.fingerprint, baseMappingAToB: network.baseMappings.aToB, baseMappingBToA: network.baseMappings.bToA,
             anchorGainsAToB: anchorGains?.aToB, anchorGainsBToA: anchorGains?.bToA,
-            exposureAToB: network.targetExposure(from: .a), exposureBToA: network.targetExposure(from: .b),
+            exposureAToB: network.targetExposures.aToB, exposureBToA: network.targetExposures.bToA,
             sampler: sampler.state, losses: lastLosses, validation: lastValidation, seconds: secondsBefore + sessionSeconds)
         let url = try CheckpointStore.write(state: state, weights: network.weightArchive(), optimizer: updater.stateArchive(),
                                             in: modelDirectory, keep: configuration.keepCheckpoints, fault: checkpointFault)

@@ -87,7 +87,7 @@ public struct ScheduleConfiguration: Codable, Sendable, Equatable {
 /// ```
 public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// The preset these values started from.
-    public var preset: String
+    public var preset: Preset
     /// The network. Default ``ModelConfiguration/default``.
     public var model: ModelConfiguration
     /// Loss weights. Default: mapping 1, cycle 1, deviation 2, reconstruction 0, alignment 0
@@ -139,7 +139,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
 
     /// The default preset: the residual model with cycle consistency.
     public static let `default` = TrainingConfiguration(
-        preset: "default", model: .default,
+        preset: .default, model: .default,
         lossWeights: LossWeights(reconstruction: 0, alignment: 0, mapping: 1, cycle: 1, deviation: 2), loss: .l1,
         patchSize: 64, unpairedBatchSize: 8, anchorBatchSize: 4, steps: 1500, learningRate: 1e-3,
         schedule: ScheduleConfiguration(kind: .cosine, warmupSteps: 50, minimumFactor: 0.1),
@@ -149,7 +149,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
 
     /// The paper's formulation: plain U-Net pair, reconstruction + alignment + mapping, L1, Adam 3e-4.
     public static let paper = TrainingConfiguration(
-        preset: "paper", model: .paper,
+        preset: .paper, model: .paper,
         lossWeights: LossWeights(reconstruction: 1, alignment: 1, mapping: 1, cycle: 0), loss: .l1,
         patchSize: 64, unpairedBatchSize: 8, anchorBatchSize: 4, steps: 2000, learningRate: 3e-4,
         schedule: ScheduleConfiguration(kind: .constant), beta1: 0.9, beta2: 0.999, epsilon: 1e-8,
@@ -157,11 +157,11 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         validationPairs: 8, validationCrop: 256, residentImages: 16, poolRefreshInterval: 4,
         baseFitPixelsPerPair: 65536)
 
-    /// The named presets.
-    public static let presets: [String: TrainingConfiguration] = ["default": .default, "paper": .paper]
+    /// The training presets share the model presets' names.
+    public typealias Preset = ModelConfiguration.Preset
 
     /// Creates a configuration from every field.
-    public init(preset: String, model: ModelConfiguration, lossWeights: LossWeights, loss: LossKind,
+    public init(preset: Preset, model: ModelConfiguration, lossWeights: LossWeights, loss: LossKind,
                 patchSize: Int, unpairedBatchSize: Int, anchorBatchSize: Int, steps: Int, learningRate: Float,
                 schedule: ScheduleConfiguration, beta1: Float, beta2: Float, epsilon: Float, flips: Bool,
                 seed: UInt64, checkpointInterval: Int, keepCheckpoints: Int, validationInterval: Int,
@@ -244,11 +244,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// A nested `"model"` object without its own `"preset"` starts from this preset's model.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        let name = try c.decodeIfPresent(String.self, forKey: .preset) ?? "default"
-        guard let base = Self.presets[name] else {
-            throw DecodingError.dataCorruptedError(forKey: .preset, in: c,
-                debugDescription: "unknown training preset '\(name)' (known: \(Self.presets.keys.sorted().joined(separator: ", ")))")
-        }
+        let name = try c.decodeIfPresent(Preset.self, forKey: .preset) ?? .default
+        let base = name.trainingConfiguration
         preset = name
         if c.contains(.model) {
             model = try ModelConfiguration(decoding: c.superDecoder(forKey: .model), defaultPreset: base.model.preset)
@@ -291,5 +288,15 @@ private struct PartialLossWeights: Decodable {
         LossWeights(reconstruction: reconstruction ?? base.reconstruction, alignment: alignment ?? base.alignment,
                     mapping: mapping ?? base.mapping, cycle: cycle ?? base.cycle,
                     deviation: deviation ?? base.deviation)
+    }
+}
+
+extension ModelConfiguration.Preset {
+    /// The training configuration of this preset (its ``TrainingConfiguration/model`` is ``modelConfiguration``).
+    public var trainingConfiguration: TrainingConfiguration {
+        switch self {
+        case .default: return .default
+        case .paper: return .paper
+        }
     }
 }

@@ -1,9 +1,12 @@
+import Calibration
 import RawIO
 import RawSupport
 
-/// Why training, loading a model or mapping an image failed.
+/// Why training failed.
 ///
-/// Every case names the file or the step involved; ``description`` is one sentence a person can act on.
+/// Loading, saving and mapping with a trained model throw ``ModelError``; training wraps it in
+/// ``model(_:)`` where it writes or reads model files. Every case names the file or the step
+/// involved; ``description`` is one sentence a person can act on.
 public enum TrainingError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The configuration has unusable values (each problem listed).
     case invalidConfiguration([String])
@@ -14,18 +17,20 @@ public enum TrainingError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A loss became NaN or infinite at `step`; training stopped, and the newest checkpoint
     /// (`lastCheckpoint`, if any) is left as it was.
     case nonFiniteLoss(step: Int, terms: [String: Float], lastCheckpoint: String?)
+    /// The loss of `step` was finite (`terms`) but the gradient of `parameter` holds NaN or
+    /// infinite values; training stopped before updating any weight.
+    case nonFiniteGradient(step: Int, parameter: String, terms: [String: Float], lastCheckpoint: String?)
+    /// The weight `parameter` holds NaN or infinite values after `step` steps; no checkpoint or
+    /// model is written from it, and the newest checkpoint (`lastCheckpoint`, if any) is kept.
+    case nonFiniteWeight(step: Int, parameter: String, lastCheckpoint: String?)
     /// A checkpoint could not be written or read.
     case checkpoint(path: String, reason: String)
     /// A checkpoint was made with another configuration, dataset or camera pair than the run resuming it.
     case incompatibleCheckpoint(path: String, reason: String)
-    /// A model folder could not be written or read.
-    case modelFile(path: String, reason: String)
-    /// An image file could not be read or written.
-    case imageFile(RawIOError)
-    /// The least-squares base mapping could not be fitted.
-    case baseMapping(reason: String)
-    /// A camera name is not one of the model's two cameras.
-    case unknownCamera(name: String, available: [String])
+    /// A model folder or file could not be written or read (the final model, or a checkpoint's files).
+    case model(ModelError)
+    /// The least-squares base mapping of `direction` (a `kind` mapping) could not be fitted on the anchor pairs.
+    case baseMapping(direction: MappingDirection, kind: ColorMapping.Kind, error: CalibrationError)
 
     /// A one-line message naming the file or step and what was wrong.
     public var description: String {
@@ -37,28 +42,35 @@ public enum TrainingError: Error, Sendable, Equatable, CustomStringConvertible {
         case .imageTooSmall(let p, let h, let w, let s):
             return "\(p): the image (\(w)x\(h) packed pixels) is smaller than the \(s)x\(s) training patch"
         case .nonFiniteLoss(let step, let terms, let last):
-            let t = terms.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            return "the loss is not finite at step \(step) (\(t)); training stopped"
-                + (last.map { ", the last good checkpoint is \($0)" } ?? ", no checkpoint had been written")
+            return "the loss is not finite at step \(step) (\(Self.list(terms))); training stopped" + Self.checkpointNote(last)
+        case .nonFiniteGradient(let step, let name, let terms, let last):
+            return "the gradient of \(name) is not finite at step \(step) although the loss is (\(Self.list(terms))); "
+                + "training stopped before the update" + Self.checkpointNote(last)
+        case .nonFiniteWeight(let step, let name, let last):
+            return "the weight \(name) is not finite after step \(step); nothing was saved from it" + Self.checkpointNote(last)
         case .checkpoint(let p, let r):
             return "\(p): checkpoint error (\(r))"
         case .incompatibleCheckpoint(let p, let r):
             return "\(p): cannot resume from this checkpoint (\(r))"
-        case .modelFile(let p, let r):
-            return "\(p): model error (\(r))"
-        case .imageFile(let e):
+        case .model(let e):
             return e.description
-        case .baseMapping(let r):
-            return "cannot fit the least-squares base mapping: \(r)"
-        case .unknownCamera(let n, let a):
-            return "the model does not know camera '\(n)' (it maps between: \(a.joined(separator: ", ")))"
+        case .baseMapping(let d, let kind, let e):
+            return "cannot fit the \(d) least-squares base mapping (\(kind.rawValue)) on the anchor pairs: \(e.description)"
         }
+    }
+
+    private static func list(_ terms: [String: Float]) -> String {
+        terms.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+    }
+
+    private static func checkpointNote(_ last: String?) -> String {
+        last.map { ", the last good checkpoint is \($0)" } ?? ", no checkpoint had been written"
     }
 }
 
 extension TrainingError {
-    /// The error of a failed atomic write or rename in a model folder: ``modelFile(path:reason:)``.
+    /// The error of a failed atomic write or rename in a model or checkpoint folder.
     package init(_ error: AtomicWriteError) {
-        self = .modelFile(path: error.path, reason: error.reason)
+        self = .model(ModelError(error))
     }
 }

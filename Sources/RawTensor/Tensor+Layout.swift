@@ -114,16 +114,9 @@ extension Tensor {
 
     /// Creates an `[N, C, H, W]` tensor from channel-last (`[N, H, W, C]`, row-major) values, as
     /// images are usually stored (for example interleaved RGB, or packed raw R, Gr, Gb, B).
-    public init(channelsLast values: UnsafeBufferPointer<Float>, batch: Int = 1, height: Int, width: Int, channels: Int) {
+    public init(channelsLast values: [Float], batch: Int = 1, height: Int, width: Int, channels: Int) {
         let nhwc = Tensor(shape: [batch, height, width, channels], values: values)
         self = nhwc.permuted([0, 3, 1, 2])
-    }
-
-    /// Creates an `[N, C, H, W]` tensor from channel-last (`[N, H, W, C]`, row-major) values.
-    public init(channelsLast values: [Float], batch: Int = 1, height: Int, width: Int, channels: Int) {
-        self = values.withUnsafeBufferPointer {
-            Tensor(channelsLast: $0, batch: batch, height: height, width: width, channels: channels)
-        }
     }
 
     /// The elements of an `[N, C, H, W]` tensor in channel-last (`[N, H, W, C]`) row-major order.

@@ -25,9 +25,9 @@ public struct Tensor: Sendable {
         }
     }
 
-    /// Creates a tensor from a shape and a flat row-major buffer of values (for example a view of
-    /// an image's pixels); `values.count` must equal the shape's product.
-    public init(shape: [Int], values: UnsafeBufferPointer<Float>) {
+    /// Creates a tensor from a shape and a flat row-major buffer of values; `values.count` must
+    /// equal the shape's product. Internal: the public API takes arrays, never unsafe pointers.
+    init(shape: [Int], values: UnsafeBufferPointer<Float>) {
         let n = Tensor.elementCount(of: shape)
         precondition(values.count == n, "Tensor of shape \(shape) needs \(n) values, got \(values.count)")
         self.shape = shape

@@ -40,8 +40,8 @@ struct MapCommand: ParsableCommand {
 
     func run() throws {
         let network = try Raw2RawNetwork(contentsOf: URL(fileURLWithPath: model))
-        let targetSide = try network.side(of: to)
-        let sourceName = targetSide == .a ? network.cameraB : network.cameraA
+        let direction = MappingDirection(to: try network.side(of: to))
+        let sourceName = network.name(of: direction.source)
         let rawTemplate = try template.map { try RawTemplate(contentsOf: URL(fileURLWithPath: $0)) }
         let tiling = TilingOptions(tileSize: tileSize)
         let outFolder = URL(fileURLWithPath: output)
@@ -49,7 +49,7 @@ struct MapCommand: ParsableCommand {
         for input in inputs {
             let start = Date()
             do {
-                let written = try network.mapFile(URL(fileURLWithPath: input), to: to, outputFolder: outFolder,
+                let written = try network.mapFile(URL(fileURLWithPath: input), direction: direction, outputFolder: outFolder,
                                                   template: rawTemplate, tiling: tiling)
                 print(String(format: "%@ (%@) -> %@ (%@) in %.2f s", input, sourceName, written.path, to, Date().timeIntervalSince(start)))
             } catch {

@@ -147,7 +147,7 @@ struct QualityCommand: ParsableCommand {
                      variants: [String]) -> [QualityRow] {
         var rows: [QualityRow] = []
         let baselines = [BaselineMethods.singleCalibrationName] + BaselineMethods.anchorKinds.map(BaselineMethods.anchorName)
-        for direction in EvaluationDirection.allCases {
+        for direction in MappingDirection.allCases {
             let candidates = baselines.compactMap { report.result(method: $0, direction: direction) }
             guard let best = candidates.max(by: { $0.psnr < $1.psnr }) else { continue }
             let learned = seeds.compactMap { report.result(method: "learned-s\($0)", direction: direction) }

@@ -3,6 +3,8 @@ import Foundation
 import Raw2RawModel
 import RawIO
 
+extension ModelConfiguration.Preset: ExpressibleByArgument {}
+
 /// `raw2raw train`: trains the two-camera network on a dataset in the paper's layout.
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -36,8 +38,8 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: "Random seed (overrides the configuration).")
     var seed: UInt64?
 
-    @Option(name: .long, help: "A preset when no --config is given: default or paper.")
-    var preset: String = "default"
+    @Option(name: .long, help: "A preset when no --config is given.")
+    var preset: TrainingConfiguration.Preset = .default
 
     @Option(name: .long, help: "A JSON training configuration file.")
     var config: String?
@@ -50,9 +52,6 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         if let steps, steps < 0 { throw ValidationError("--steps must not be negative") }
-        if config == nil && TrainingConfiguration.presets[preset] == nil {
-            throw ValidationError("unknown preset '\(preset)'; use \(TrainingConfiguration.presets.keys.sorted().joined(separator: " or "))")
-        }
     }
 
     func run() throws {
@@ -68,7 +67,7 @@ struct TrainCommand: ParsableCommand {
                 throw TrainCommandError("\(config): not a training configuration (\(error))")
             }
         } else {
-            configuration = TrainingConfiguration.presets[preset]!
+            configuration = preset.trainingConfiguration
         }
         if let steps { configuration.steps = steps }
         if let seed { configuration.seed = seed }

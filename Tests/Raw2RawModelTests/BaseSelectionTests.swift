@@ -71,7 +71,7 @@ struct BaseSelectionTests {
         let unpaired = (0..<8).map { _ in Self.target(Self.scene(&g, gain: 1), offset: 0.04) }
         let s = try BaseSelection.select(Self.candidates, sources: sources, targets: targets,
                                          readings: TargetReadings(targets: unpaired), options: FitOptions(seed: 1),
-                                         validationPixels: 4096, direction: "A to B")
+                                         validationPixels: 4096, direction: .aToB)
         #expect(s.fitted.candidate == .plain(.paperPolynomial), "\(s.note)")
         #expect(s.fitted.exposure == nil)
         #expect(s.fitted.gains == [Double](repeating: 1, count: 8))
@@ -98,7 +98,7 @@ struct BaseSelectionTests {
         let unpaired = (0..<12).map { _ in capture(Self.scene(&g, gain: 0.8)).target }
         let s = try BaseSelection.select(Self.candidates, sources: pairs.map(\.source), targets: pairs.map(\.target),
                                          readings: TargetReadings(targets: unpaired), options: FitOptions(seed: 1),
-                                         validationPixels: 4096, direction: "A to B")
+                                         validationPixels: 4096, direction: .aToB)
         #expect(s.fitted.candidate.alignsExposure && s.fitted.candidate.predictsTargetExposure, "\(s.note)")
         let exposure = try #require(s.fitted.exposure)
         #expect(exposure.strength > 0.9, "\(exposure)")

@@ -63,7 +63,7 @@ struct EvaluationTests {
             #expect(row["perImage"] == nil, "per-image metrics only with includePerImage")
         }
         // Least squares fitted on the anchors beats doing nothing on this data.
-        for d in EvaluationDirection.allCases {
+        for d in MappingDirection.allCases {
             let identity = try #require(report.result(method: "identity", direction: d))
             let poly = try #require(report.result(method: "anchor-poly16", direction: d))
             #expect(poly.psnr > identity.psnr)
@@ -183,7 +183,7 @@ struct EvaluationTests {
 
     @Test("the comparison sentence states whether a method beats each baseline")
     func comparison() {
-        func result(_ m: String, _ d: EvaluationDirection, _ psnr: Double) -> EvaluationResult {
+        func result(_ m: String, _ d: MappingDirection, _ psnr: Double) -> EvaluationResult {
             EvaluationResult(method: m, direction: d,
                              perImage: [ImageMetrics(psnr: psnr, mae: 0.01, rmse: 0.01, angularError: nil, ssim: nil, pixelCount: 1)],
                              pairNames: ["p"])
@@ -199,7 +199,7 @@ struct EvaluationTests {
 
     @Test("the strongest-baseline sentence picks the best PSNR and the lowest angular error among non-identity methods")
     func bestBaseline() {
-        func result(_ m: String, _ d: EvaluationDirection, _ psnr: Double, _ angle: Double) -> EvaluationResult {
+        func result(_ m: String, _ d: MappingDirection, _ psnr: Double, _ angle: Double) -> EvaluationResult {
             let a = AngularErrorStatistics(mean: angle, median: angle, worst25: angle, pixelCount: 1)
             return EvaluationResult(method: m, direction: d,
                                     perImage: [ImageMetrics(psnr: psnr, mae: 0.01, rmse: 0.01, angularError: a, ssim: nil, pixelCount: 1)],

@@ -31,7 +31,7 @@ func randomNetwork(_ base: ModelConfiguration, seed: UInt64 = 1) throws -> Raw2R
     let ab = try ColorMapping.fit(.rootPolynomial2, source: image, target: shifted)
     let ba = try ColorMapping.fit(.rootPolynomial2, source: shifted, target: image)
     return Raw2RawNetwork(configuration: c, cameraA: "A", cameraB: "B",
-                          baseMappings: c.architecture == .residual ? (ab, ba) : nil, seed: seed)
+                          baseMappings: c.architecture == .residual ? DirectionPair(aToB: ab, bToA: ba) : nil, seed: seed)
 }
 
 @Suite("Inference")
@@ -81,8 +81,8 @@ struct InferenceTests {
         let network = try randomNetwork(index == 0 ? Self.tinyDefault : Self.tinyPaper)
         let image = testImage(height: 83, width: 122)   // not multiples of the pooling factor
         for source in CameraSide.allCases {
-            let whole = network.map(image, from: source, tiling: .untiled)
-            let tiled = network.map(image, from: source, tiling: TilingOptions(tileSize: 32, blend: 6))
+            let whole = network.map(image, direction: MappingDirection(from: source), tiling: .untiled)
+            let tiled = network.map(image, direction: MappingDirection(from: source), tiling: TilingOptions(tileSize: 32, blend: 6))
             let diff = zip(whole.values, tiled.values).map { Swift.abs($0 - $1) }.max()!
             #expect(diff < 1e-5, "\(name) from \(source): max difference \(diff)")
             // The mapping does something (the corrections are not zero).
@@ -90,8 +90,8 @@ struct InferenceTests {
             #expect(change > 0.01)
         }
         // Too small a halo gives visible differences: the halo matters.
-        let cut = network.map(image, from: .a, tiling: TilingOptions(tileSize: 32, halo: 0, blend: 0))
-        let whole = network.map(image, from: .a, tiling: .untiled)
+        let cut = network.map(image, direction: .aToB, tiling: TilingOptions(tileSize: 32, halo: 0, blend: 0))
+        let whole = network.map(image, direction: .aToB, tiling: .untiled)
         #expect(zip(whole.values, cut.values).map { Swift.abs($0 - $1) }.max()! > 1e-4)
     }
 
@@ -113,10 +113,10 @@ struct InferenceTests {
         try network.save(to: folder)
         let loaded = try Raw2RawNetwork(contentsOf: folder)
         let image = testImage(height: 40, width: 52)
-        #expect(loaded.map(image, from: .b) == network.map(image, from: .b))
-        #expect(loaded.baseMapping(from: .a) == network.baseMapping(from: .a))
-        #expect(try loaded.map(image, from: "A") == network.map(image, from: .a))
-        #expect(throws: TrainingError.unknownCamera(name: "C", available: ["A", "B"])) { try loaded.map(image, from: "C") }
+        #expect(loaded.map(image, direction: .bToA) == network.map(image, direction: .bToA))
+        #expect(loaded.baseMappings == network.baseMappings)
+        #expect(try loaded.map(image, direction: MappingDirection(from: loaded.side(of: "A"))) == network.map(image, direction: .aToB))
+        #expect(throws: ModelError.unknownCamera(name: "C", available: ["A", "B"])) { try loaded.side(of: "C") }
 
         let weightsURL = folder.appendingPathComponent(Raw2RawNetwork.weightsFileName)
         let bytes = try Data(contentsOf: weightsURL)
@@ -125,11 +125,19 @@ struct InferenceTests {
             _ = try Raw2RawNetwork(contentsOf: folder)
             Issue.record("a truncated weights file loaded")
         } catch {
+            guard case .weights = error else { Issue.record("\(error)"); return }
             #expect(error.description.contains(weightsURL.path))
         }
-        try Data("{}".utf8).write(to: folder.appendingPathComponent(Raw2RawNetwork.descriptionFileName))
-        #expect(throws: TrainingError.self) { try Raw2RawNetwork(contentsOf: folder) }
-        #expect(throws: TrainingError.self) { try Raw2RawNetwork(contentsOf: folder.appendingPathComponent("nothing")) }
+        let descriptionURL = folder.appendingPathComponent(Raw2RawNetwork.descriptionFileName)
+        try Data("{}".utf8).write(to: descriptionURL)
+        do {
+            _ = try Raw2RawNetwork(contentsOf: folder)
+            Issue.record("an empty model.json loaded")
+        } catch {
+            guard case .modelFile(let path, _) = error else { Issue.record("\(error)"); return }
+            #expect(path == descriptionURL.path && error.description.contains(descriptionURL.path))
+        }
+        #expect(throws: ModelError.self) { try Raw2RawNetwork(contentsOf: folder.appendingPathComponent("nothing")) }
     }
 
     @Test(".mat files map to .mat files")
@@ -141,9 +149,11 @@ struct InferenceTests {
         let image = testImage(height: 30, width: 44)
         let input = folder.appendingPathComponent("shot.mat")
         try image.writeMAT(to: input)
-        let output = try network.mapFile(input, to: "B", outputFolder: folder.appendingPathComponent("out"))
-        #expect(try PackedImage(contentsOfMAT: output) == network.map(image, from: .a))
-        #expect(throws: TrainingError.self) { try network.mapFile(input, to: "B", outputFolder: folder) }   // would overwrite
+        let output = try network.mapFile(input, direction: .aToB, outputFolder: folder.appendingPathComponent("out"))
+        #expect(try PackedImage(contentsOfMAT: output) == network.map(image, direction: .aToB))
+        #expect(throws: ModelError.outputOverwritesInput(path: input.path)) {   // would overwrite
+            try network.mapFile(input, direction: .aToB, outputFolder: folder)
+        }
     }
 
     @Test("DNG files map to DNGs with the target camera's CFA and levels (or the input's)")
@@ -161,15 +171,15 @@ struct InferenceTests {
         try raw.writeDNG(to: input)
         let template = RawTemplate(pattern: .grbg, blackLevels: [0, 0, 0, 0], whiteLevel: 1023,
                                    metadata: RawMetadata(make: "Test", model: "B"))
-        let output = try network.mapFile(input, to: "B", outputFolder: folder.appendingPathComponent("out"), template: template)
+        let output = try network.mapFile(input, direction: .aToB, outputFolder: folder.appendingPathComponent("out"), template: template)
         let mapped = try BayerImage(contentsOf: output)
         #expect(mapped.pattern == .grbg && mapped.whiteLevel == 1023 && mapped.blackLevels == [0, 0, 0, 0])
         #expect(mapped.metadata.model == "B" && mapped.metadata.iso == 200)
-        let expected = network.map(try BayerImage(contentsOf: input).packed(), from: .a)
+        let expected = network.map(try BayerImage(contentsOf: input).packed(), direction: .aToB)
         let diff = zip(mapped.packed().values, expected.values).map { Swift.abs($0 - $1) }.max()!
         #expect(diff <= 0.5 / 1023 + 1e-6)     // only the 10-bit quantisation of the output
         // Without a template the input's format is kept.
-        let same = try network.mapFile(input, to: "B", outputFolder: folder.appendingPathComponent("same"))
+        let same = try network.mapFile(input, direction: .aToB, outputFolder: folder.appendingPathComponent("same"))
         let kept = try BayerImage(contentsOf: same)
         #expect(kept.pattern == .rggb && kept.whiteLevel == 4095 && kept.blackLevels == [528, 528, 528, 528])
     }

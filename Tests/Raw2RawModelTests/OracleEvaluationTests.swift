@@ -47,7 +47,7 @@ private func maxAbsDifference(_ a: PackedImage, _ b: PackedImage) -> Float {
     zip(a.values, b.values).map { Swift.abs($0 - $1) }.max() ?? 0
 }
 
-private func result(_ m: String, _ d: EvaluationDirection, _ psnr: Double, _ angle: Double, oracle: Bool = false) -> EvaluationResult {
+private func result(_ m: String, _ d: MappingDirection, _ psnr: Double, _ angle: Double, oracle: Bool = false) -> EvaluationResult {
     let a = AngularErrorStatistics(mean: angle, median: angle, worst25: angle, pixelCount: 1)
     return EvaluationResult(method: m, direction: d,
                             perImage: [ImageMetrics(psnr: psnr, mae: 0.01, rmse: 0.01, angularError: a, ssim: nil, pixelCount: 1)],
@@ -195,7 +195,7 @@ extension EvaluationTests {
         // than any other 4x4's, in particular the one fitted on the anchors: pair by pair, the
         // per-image oracle is at least as good as anchor-linear4x4. (How much the exposure oracle
         // gains is tested against known gains in exposureOracleRecoversGains.)
-        for d in EvaluationDirection.allCases {
+        for d in MappingDirection.allCases {
             let anchor = try #require(reportOn.result(method: "anchor-linear4x4", direction: d)?.perImage)
             let perImage = try #require(reportOn.result(method: "oracle-per-image-4x4", direction: d)?.perImage)
             #expect(anchor.count == 2 && Set(perImage.keys) == Set(anchor.keys))

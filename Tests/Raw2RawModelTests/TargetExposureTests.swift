@@ -123,22 +123,22 @@ struct TargetExposureTests {
     func networkApplies() throws {
         let network = try randomNetwork(InferenceTests.tinyDefault)
         let image = testImage(height: 40, width: 52)
-        let plain = network.map(image, from: .a, tiling: .untiled)
-        let plainB = network.map(image, from: .b, tiling: .untiled)
+        let plain = network.map(image, direction: .aToB, tiling: .untiled)
+        let plainB = network.map(image, direction: .bToA, tiling: .untiled)
         // Full strength toward a green mean of 0.2.
         let model = TargetExposure(meter: .greenMean, targetLogLevel: log(0.2), strength: 1,
                                    expectedLogError: 0, uncorrectedLogError: 0.3)
-        network.setTargetExposures(aToB: model, bToA: nil)
-        let exposed = network.map(image, from: .a, tiling: .untiled)
+        network.targetExposures = DirectionPair(aToB: model, bToA: nil)
+        let exposed = network.map(image, direction: .aToB, tiling: .untiled)
         #expect(abs(ExposureMeter.greenMean.reading(of: exposed) - 0.2) < 0.01)
-        #expect(network.map(image, from: .b, tiling: .untiled) == plainB)
+        #expect(network.map(image, direction: .bToA, tiling: .untiled) == plainB)
         #expect(plain != exposed)
         let folder = SyntheticDataset.modelFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         try network.save(to: folder)
         let loaded = try Raw2RawNetwork(contentsOf: folder)
-        #expect(loaded.targetExposure(from: .a) == model && loaded.targetExposure(from: .b) == nil)
-        #expect(loaded.map(image, from: .a, tiling: .untiled) == exposed)
+        #expect(loaded.targetExposures == DirectionPair(aToB: model, bToA: nil))
+        #expect(loaded.map(image, direction: .aToB, tiling: .untiled) == exposed)
     }
 
     @Test("configurations written before the exposure options decode with their preset's values")

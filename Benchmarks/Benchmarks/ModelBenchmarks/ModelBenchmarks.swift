@@ -92,7 +92,7 @@ private func inferenceBenchmark(_ name: String, _ model: ModelConfiguration) {
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
             let t0 = seconds()
-            blackHole(network.map(image, from: .a))
+            blackHole(network.map(image, direction: .aToB))
             benchmark.measurement(kilopixelsPerSecond, Int((Double(image.pixelCount) / (seconds() - t0) / 1000).rounded()))
         }
         benchmark.stopMeasurement()
@@ -129,7 +129,7 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
             let t0 = seconds()
-            blackHole(network.map(image, from: .a))
+            blackHole(network.map(image, direction: .aToB))
             benchmark.measurement(kilopixelsPerSecond, Int((Double(image.pixelCount) / (seconds() - t0) / 1000).rounded()))
             benchmark.measurement(estimatedPeakMB, network.estimatedPeakBytes(height: 1512, width: 2016) / 1_000_000)
         }

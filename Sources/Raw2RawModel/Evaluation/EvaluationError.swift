@@ -10,11 +10,11 @@ public enum EvaluationError: Error, Sendable, CustomStringConvertible {
     /// A baseline could not be fitted on the anchor pairs.
     case calibration(method: String, error: CalibrationError)
     /// A model could not be loaded or does not fit the evaluation's cameras.
-    case model(TrainingError)
+    case model(ModelError)
     /// A method threw while mapping a test image.
-    case methodFailed(method: String, direction: EvaluationDirection, pair: String, reason: String)
+    case methodFailed(method: String, direction: MappingDirection, pair: String, reason: String)
     /// A method returned an image of another size than its source.
-    case wrongOutputSize(method: String, direction: EvaluationDirection, pair: String, expected: [Int], got: [Int])
+    case wrongOutputSize(method: String, direction: MappingDirection, pair: String, expected: [Int], got: [Int])
     /// A report file or folder could not be written.
     case writeFailed(path: String, reason: String)
 

@@ -37,7 +37,7 @@ public struct EvaluationFigure: Sendable {
     /// The test pair's name.
     public var pair: String
     /// The direction shown.
-    public var direction: EvaluationDirection
+    public var direction: MappingDirection
     /// The top row's column labels, left to right: `source`, the method names, `target`.
     public var columns: [String]
     /// The picture.
@@ -51,7 +51,7 @@ public struct EvaluationFigure: Sendable {
     }
 
     /// Composes the figure of one pair and direction.
-    static func compose(pair: String, direction: EvaluationDirection, source: PackedImage, target: PackedImage,
+    static func compose(pair: String, direction: MappingDirection, source: PackedImage, target: PackedImage,
                         methods: [String], predictions: [PackedImage], style: EvaluationFigureStyle) -> EvaluationFigure {
         precondition(methods.count == predictions.count, "one prediction per method needed")
         var stride = 1

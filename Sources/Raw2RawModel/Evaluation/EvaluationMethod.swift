@@ -2,22 +2,9 @@ import Calibration
 import Foundation
 import RawIO
 
-/// The direction of a mapping between the two cameras of an evaluation.
-public enum EvaluationDirection: String, Sendable, Codable, CaseIterable, CustomStringConvertible {
-    /// From the first camera's raw space to the second's.
-    case aToB = "A->B"
-    /// From the second camera's raw space to the first's.
-    case bToA = "B->A"
-
-    /// The camera whose images are mapped.
-    public var source: CameraSide { self == .aToB ? .a : .b }
-
-    /// The other direction.
-    public var reversed: EvaluationDirection { self == .aToB ? .bToA : .aToB }
-
-    /// `A->B` or `B->A`.
-    public var description: String { rawValue }
-}
+/// The direction of a mapping between the two cameras of an evaluation: now ``MappingDirection``.
+@available(*, deprecated, renamed: "MappingDirection")
+public typealias EvaluationDirection = MappingDirection
 
 /// A named way of mapping a packed image from one camera's raw space to the other's.
 ///
@@ -36,18 +23,18 @@ public struct EvaluationMethod {
     /// For an oracle, which needs the target, it throws
     /// ``EvaluationError/methodFailed(method:direction:pair:reason:)``; use
     /// ``predict(source:target:direction:)``.
-    public let map: (PackedImage, EvaluationDirection) throws -> PackedImage
+    public let map: (PackedImage, MappingDirection) throws -> PackedImage
     /// Whether the method looks at the test target (an oracle: an upper bound, not a method).
     public let isOracle: Bool
     /// The oracle's mapping of `(source, target, direction)`; `nil` for ordinary methods.
-    private let oracleMap: ((PackedImage, PackedImage, EvaluationDirection) throws -> PackedImage)?
+    private let oracleMap: ((PackedImage, PackedImage, MappingDirection) throws -> PackedImage)?
 
     /// Creates a method from a name and a mapping closure.
     /// - Parameters:
     ///   - name: the name shown in reports; must not be empty.
     ///   - map: maps a source image in a direction; it may throw, which stops the evaluation with
     ///     ``EvaluationError/methodFailed(method:direction:pair:reason:)``.
-    public init(name: String, map: @escaping (PackedImage, EvaluationDirection) throws -> PackedImage) {
+    public init(name: String, map: @escaping (PackedImage, MappingDirection) throws -> PackedImage) {
         precondition(!name.isEmpty, "an evaluation method needs a name")
         self.name = name
         self.map = map
@@ -65,7 +52,7 @@ public struct EvaluationMethod {
     ///   - map: maps a source image in a direction, given the target it should predict; it may
     ///     throw, which stops the evaluation with ``EvaluationError/methodFailed(method:direction:pair:reason:)``.
     public init(oracleNamed name: String,
-                map: @escaping (_ source: PackedImage, _ target: PackedImage, _ direction: EvaluationDirection) throws -> PackedImage) {
+                map: @escaping (_ source: PackedImage, _ target: PackedImage, _ direction: MappingDirection) throws -> PackedImage) {
         precondition(!name.isEmpty, "an evaluation method needs a name")
         self.name = name
         self.isOracle = true
@@ -79,7 +66,7 @@ public struct EvaluationMethod {
     /// The method's prediction of `target` from `source`: ``map`` for an ordinary method (which
     /// ignores `target`), the oracle's mapping for an oracle.
     /// - Throws: whatever the method's closure throws.
-    public func predict(source: PackedImage, target: PackedImage, direction: EvaluationDirection) throws -> PackedImage {
+    public func predict(source: PackedImage, target: PackedImage, direction: MappingDirection) throws -> PackedImage {
         if let oracleMap { return try oracleMap(source, target, direction) }
         return try map(source, direction)
     }
@@ -121,7 +108,7 @@ public struct EvaluationMethod {
             throw .model(.unknownCamera(name: cameraB, available: [network.cameraA, network.cameraB]))
         }
         return EvaluationMethod(name: name) { image, direction in
-            network.map(image, from: direction == .aToB ? sideA : sideB, tiling: tiling)
+            network.map(image, direction: MappingDirection(from: direction == .aToB ? sideA : sideB), tiling: tiling)
         }
     }
 }

@@ -28,7 +28,7 @@ public struct EvaluationReport: Sendable {
     }
 
     /// The result of `method` in `direction`, if evaluated.
-    public func result(method: String, direction: EvaluationDirection) -> EvaluationResult? {
+    public func result(method: String, direction: MappingDirection) -> EvaluationResult? {
         results.first { $0.method == method && $0.direction == direction }
     }
 
@@ -41,7 +41,7 @@ public struct EvaluationReport: Sendable {
             "| Method | Direction | PSNR mean (dB) | PSNR median (dB) | MAE mean | Angular error mean (°) | Angular error median (°) |",
             "|---|---|---:|---:|---:|---:|---:|",
         ]
-        var best: [EvaluationDirection: Double] = [:]
+        var best: [MappingDirection: Double] = [:]
         for r in results where !r.psnr.isNaN && !r.isOracle { best[r.direction] = max(best[r.direction] ?? -.infinity, r.psnr) }
         for r in results {
             let psnr = Self.format(r.psnr, digits: 2)
@@ -59,7 +59,7 @@ public struct EvaluationReport: Sendable {
     /// Empty when `method` was not evaluated.
     public func comparison(of method: String, against baselines: [String]) -> [String] {
         var lines: [String] = []
-        for direction in EvaluationDirection.allCases {
+        for direction in MappingDirection.allCases {
             guard let m = result(method: method, direction: direction) else { continue }
             for name in baselines {
                 guard let b = result(method: name, direction: direction) else { continue }
@@ -81,7 +81,7 @@ public struct EvaluationReport: Sendable {
     /// mean angular error against the lowest baseline angular error, with the margins.
     public func bestBaselineComparison(of method: String) -> [String] {
         var lines: [String] = []
-        for direction in EvaluationDirection.allCases {
+        for direction in MappingDirection.allCases {
             guard let m = result(method: method, direction: direction) else { continue }
             let others = results.filter {
                 $0.direction == direction && $0.method != method && $0.method != EvaluationMethod.identityName && !$0.isOracle
@@ -108,7 +108,7 @@ public struct EvaluationReport: Sendable {
     /// Empty when `method` was not evaluated or the report has no oracle rows.
     public func oracleComparison(of method: String) -> [String] {
         var lines: [String] = []
-        for direction in EvaluationDirection.allCases {
+        for direction in MappingDirection.allCases {
             guard let m = result(method: method, direction: direction) else { continue }
             for o in results where o.direction == direction && o.isOracle && o.method != method {
                 let gap = o.psnr - m.psnr

@@ -32,7 +32,7 @@ public struct Evaluator {
     /// The methods, in report order.
     public var methods: [EvaluationMethod]
     /// The directions evaluated. Default both.
-    public var directions: [EvaluationDirection]
+    public var directions: [MappingDirection]
     /// Metric settings (peak, black threshold for angles, SSIM).
     public var metricOptions: MetricOptions
     /// How many test pairs (the first ones by name) get a figure. Default 3.
@@ -47,7 +47,7 @@ public struct Evaluator {
     ///   - metricOptions: metric settings.
     ///   - figurePairs: how many test pairs get a figure (0: none).
     ///   - figureStyle: how figures look.
-    public init(methods: [EvaluationMethod], directions: [EvaluationDirection] = EvaluationDirection.allCases,
+    public init(methods: [EvaluationMethod], directions: [MappingDirection] = MappingDirection.allCases,
                 metricOptions: MetricOptions = MetricOptions(), figurePairs: Int = 3,
                 figureStyle: EvaluationFigureStyle = EvaluationFigureStyle()) {
         precondition(!methods.isEmpty, "an evaluation needs at least one method")
@@ -137,7 +137,7 @@ public struct EvaluationResult: Sendable, Codable, Equatable {
     /// The method's name.
     public var method: String
     /// The direction.
-    public var direction: EvaluationDirection
+    public var direction: MappingDirection
     /// The number of test pairs.
     public var imageCount: Int
     /// Mean over images of the PSNR, dB.
@@ -168,7 +168,7 @@ public struct EvaluationResult: Sendable, Codable, Equatable {
     ///   - perImage: one metric per pair.
     ///   - pairNames: the pairs' names, in the order of `perImage`.
     ///   - oracle: whether the method is an oracle (see ``EvaluationMethod/isOracle``). Default `false`.
-    public init(method: String, direction: EvaluationDirection, perImage: [ImageMetrics], pairNames: [String],
+    public init(method: String, direction: MappingDirection, perImage: [ImageMetrics], pairNames: [String],
                 oracle: Bool = false) {
         precondition(perImage.count == pairNames.count && !perImage.isEmpty,
                      "one metric per pair needed, got \(perImage.count) for \(pairNames.count) pairs")
