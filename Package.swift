@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "Calibration", targets: ["Calibration"]),
         .library(name: "Raw2RawModel", targets: ["Raw2RawModel"]),
         .library(name: "RawSynthesis", targets: ["RawSynthesis"]),
+        .library(name: "Evaluation", targets: ["Evaluation"]),
         .executable(name: "raw2raw", targets: ["raw2raw"]),
     ],
     dependencies: [
@@ -34,10 +35,11 @@ let package = Package(
         .target(name: "Calibration", dependencies: ["RawCore", "RawSupport", "CBLAS", "CLAPACKE"]),
         .target(name: "Raw2RawModel", dependencies: ["RawCore", "RawSupport", "RawTensor", "RawIO", "Calibration"]),
         .target(name: "RawSynthesis", dependencies: ["RawCore", "RawSupport", "RawIO"], resources: [.copy("Resources/spectral")]),
+        .target(name: "Evaluation", dependencies: ["RawCore", "RawSupport", "RawIO", "Calibration", "Raw2RawModel"]),
         .executableTarget(
             name: "raw2raw",
             dependencies: [
-                "RawCore", "RawSupport", "RawIO", "RawTensor", "Calibration", "Raw2RawModel", "RawSynthesis",
+                "RawCore", "RawSupport", "RawIO", "RawTensor", "Calibration", "Raw2RawModel", "RawSynthesis", "Evaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             resources: [.copy("Resources/samples")]
@@ -48,6 +50,7 @@ let package = Package(
         .testTarget(name: "RawSynthesisTests", dependencies: ["RawSynthesis", "RawIO", "RawCore"]),
         .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "RawIO", "RawCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RawTensorTests", dependencies: ["RawTensor", "RawCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "Raw2RawModelTests", dependencies: ["Raw2RawModel", "RawCore", "RawTensor", "RawIO", "Calibration"]),
+        // Also tests Evaluation, which shares its synthetic datasets.
+        .testTarget(name: "Raw2RawModelTests", dependencies: ["Raw2RawModel", "Evaluation", "RawCore", "RawTensor", "RawIO", "Calibration"]),
     ]
 )

@@ -369,7 +369,7 @@ public final class Trainer {
         let ub = try exposureImages(data.unpairedB, pixelsPerImage: pixelsPerImage)
         let pa = anchors.a, pb = anchors.b
         let baseAB = network.base(from: .a), baseBA = network.base(from: .b)
-        func mapped(_ base: BaseMapping, _ images: [PackedImage]) -> [PackedImage] { images.map { base.mapImage($0, clipped: false) } }
+        func mapped(_ base: BaseMapping, _ images: [PackedImage]) -> [PackedImage] { images.map { base.evaluator.applyUnclipped(to: $0) } }
         let ab = TargetExposure.fit(targets: ub, anchorMapped: mapped(baseAB, pa), anchorTargets: pb)
         let ba = TargetExposure.fit(targets: ua, anchorMapped: mapped(baseBA, pb), anchorTargets: pa)
         return DirectionPair(aToB: ab, bToA: ba)

@@ -1,3 +1,4 @@
+import Evaluation
 import Foundation
 import Raw2RawModel
 import RawSynthesis

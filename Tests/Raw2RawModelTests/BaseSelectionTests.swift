@@ -1,4 +1,4 @@
-import Calibration
+@testable import Calibration
 import Foundation
 import RawIO
 import Testing

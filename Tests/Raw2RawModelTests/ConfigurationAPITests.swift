@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import Calibration
 @testable import Raw2RawModel
 
 @Suite("Model configuration presets")

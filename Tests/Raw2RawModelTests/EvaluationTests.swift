@@ -3,6 +3,7 @@ import Foundation
 import RawIO
 import Testing
 @testable import Raw2RawModel
+@testable import Evaluation
 
 /// Writes `images` as `.mat` files named `names` into a fresh folder and returns it.
 private func writeFolder(_ images: [PackedImage], names: [String], in root: URL, _ sub: String) -> URL {
@@ -92,6 +93,30 @@ struct EvaluationTests {
         let text = String(decoding: report.jsonData(), as: UTF8.self)
         #expect(text.contains("\"psnr\" : \"Infinity\""))
         #expect(report.markdownTable().contains("**inf**"))
+    }
+
+    @Test("a cancelled task stops the evaluation with a typed error before reading any pair")
+    func cancellation() async throws {
+        let root = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let images = [pattern(height: 12, width: 16, phase: 0), pattern(height: 12, width: 16, phase: 1)]
+        let pairs = try PackedImagePairSet(folderA: writeFolder(images, names: ["p0", "p1"], in: root, "a"),
+                                           folderB: writeFolder(images, names: ["p0", "p1"], in: root, "b"))
+        let task = Task { () -> Result<EvaluationReport, EvaluationError> in
+            withUnsafeCurrentTask { $0?.cancel() }
+            do throws(EvaluationError) {
+                return .success(try Evaluator(methods: [.identity], figurePairs: 0).evaluate(pairs))
+            } catch {
+                return .failure(error)
+            }
+        }
+        let result = await task.value
+        guard case .failure(let error) = result, case .cancelled(let done) = error else {
+            Issue.record("expected .cancelled, got \(result)")
+            return
+        }
+        #expect(done == 0)
+        #expect(error.description.contains("cancelled after 0 test pairs"))
     }
 
     @Test("per-image metrics and aggregates are Calibration's, and match hand-computed values")

@@ -3,6 +3,7 @@ import Foundation
 import RawIO
 import Testing
 @testable import Raw2RawModel
+@testable import Evaluation
 
 /// Writes `images` as `.mat` files named `names` into `root/sub` and returns that folder.
 private func writeImages(_ images: [PackedImage], names: [String], in root: URL, _ sub: String) -> URL {

@@ -1,6 +1,7 @@
 import Foundation
 import RawIO
 import Testing
+@testable import Calibration
 @testable import Raw2RawModel
 
 @Suite("Target exposure")

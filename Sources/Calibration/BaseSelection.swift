@@ -1,15 +1,13 @@
-import Calibration
-import Dispatch
 import Foundation
+import RawCore
 import RawSupport
-import RawIO
 
 /// One candidate for the least-squares part of a direction of the residual model: a mapping kind,
 /// fitted plainly or with one free exposure gain per anchor pair, with or without a
 /// ``TargetExposure`` re-exposing the mapped image.
 ///
-/// ``ModelConfiguration/BaseMapping-swift.enum/anchorValidated`` scores every candidate by
-/// leave-one-anchor-out PSNR and keeps the best (``BaseCandidateScore``).
+/// The residual model of Raw2RawModel (its `anchorValidated` base mapping) scores every candidate
+/// by leave-one-anchor-out PSNR and keeps the best (``BaseCandidateScore``).
 public struct BaseCandidate: Codable, Sendable, Hashable, CustomStringConvertible {
     /// The kind of the least-squares mapping (``Calibration/ColorMapping/Kind/linear3x3`` is
     /// stored as the equivalent 4x4 on the packed channels).
@@ -84,39 +82,36 @@ public struct BaseCandidateScore: Codable, Sendable, Equatable, CustomStringConv
 }
 
 /// A candidate fitted on every anchor pair: what the network's direction starts from.
-struct FittedBase {
+package struct FittedBase: Sendable {
     /// The candidate.
-    var candidate: BaseCandidate
+    package var candidate: BaseCandidate
     /// The mapping on the four packed channels.
-    var mapping: ColorMapping
+    package var mapping: ColorMapping
     /// Per anchor pair, its target's exposure gain (1 for a plain fit).
-    var gains: [Double]
+    package var gains: [Double]
     /// The target-exposure model, when the candidate has one and a meter was usable.
-    var exposure: TargetExposure?
+    package var exposure: TargetExposure?
 }
 
 /// Chooses a direction's least-squares part from training data alone: leave-one-anchor-out
 /// validation over a list of ``BaseCandidate``s.
-enum BaseSelection {
-    /// The candidates of ``ModelConfiguration/BaseMapping-swift.enum/anchorValidated`` for a configuration:
-    /// root-polynomial 2, linear 4x4 and root-polynomial 3 fitted the configured way
-    /// (exposure-aligned and with a target exposure by default), the plain fits of the anchor
-    /// baselines an evaluation reports (3x3, 4x4, the 16-term polynomial, root-polynomial 2), and
-    /// the identity (with a target exposure too when the configuration predicts one).
-    static func candidates(for configuration: ModelConfiguration) -> [BaseCandidate] {
+package enum BaseSelection {
+    /// The anchor-validated candidates: root-polynomial 2, linear 4x4 and root-polynomial 3 fitted
+    /// with exposure alignment and a target exposure as asked (when either is asked), the plain
+    /// fits of the anchor baselines an evaluation reports (3x3, 4x4, the 16-term polynomial,
+    /// root-polynomial 2), and the identity (with a target exposure too when one is predicted).
+    package static func candidates(alignsExposure: Bool, predictsTargetExposure: Bool) -> [BaseCandidate] {
         var out: [BaseCandidate] = []
-        let modelled = configuration.alignsAnchorExposure || configuration.predictsTargetExposure
-        if modelled {
+        if alignsExposure || predictsTargetExposure {
             for kind in [ColorMapping.Kind.rootPolynomial2, .linear4x4, .rootPolynomial3] {
-                out.append(BaseCandidate(kind: kind, alignsExposure: configuration.alignsAnchorExposure,
-                                         predictsTargetExposure: configuration.predictsTargetExposure))
+                out.append(BaseCandidate(kind: kind, alignsExposure: alignsExposure, predictsTargetExposure: predictsTargetExposure))
             }
         }
         for kind in [ColorMapping.Kind.linear3x3, .linear4x4, .paperPolynomial, .rootPolynomial2] {
             out.append(.plain(kind))
         }
         out.append(.identity(predictsTargetExposure: false))
-        if configuration.predictsTargetExposure { out.append(.identity(predictsTargetExposure: true)) }
+        if predictsTargetExposure { out.append(.identity(predictsTargetExposure: true)) }
         return out
     }
 
@@ -124,7 +119,7 @@ enum BaseSelection {
     /// - Parameters:
     ///   - readings: the target camera's meter readings, for candidates with a target exposure.
     ///   - iterations: the most alternating refits of an exposure-aligned fit.
-    static func fit(_ candidate: BaseCandidate, sources: [PackedImage], targets: [PackedImage], readings: TargetReadings?,
+    package static func fit(_ candidate: BaseCandidate, sources: [PackedImage], targets: [PackedImage], readings: TargetReadings?,
                     options: FitOptions, iterations: Int = 20) throws(CalibrationError) -> FittedBase {
         var mapping: ColorMapping
         var gains = [Double](repeating: 1, count: sources.count)
@@ -141,22 +136,22 @@ enum BaseSelection {
         if mapping.kind.usesAveragedGreens { mapping = try mapping.onPackedChannels() }
         var exposure: TargetExposure?
         if candidate.predictsTargetExposure, let readings {
-            let base = BaseMapping(mapping)
-            exposure = TargetExposure.fit(readings: readings, anchorMapped: sources.map { base.mapImage($0, clipped: false) },
+            let evaluator = PackedMappingEvaluator(mapping)
+            exposure = TargetExposure.fit(readings: readings, anchorMapped: sources.map { evaluator.applyUnclipped(to: $0) },
                                           anchorTargets: targets)
         }
         return FittedBase(candidate: candidate, mapping: mapping, gains: gains, exposure: exposure)
     }
 
     /// The prediction of a fitted candidate for `source`: mapped, re-exposed, clipped to [0, 1].
-    static func predict(_ fitted: FittedBase, _ source: PackedImage) -> PackedImage {
+    package static func predict(_ fitted: FittedBase, _ source: PackedImage) -> PackedImage {
         predictions(fitted, source).prediction
     }
 
     /// The prediction of ``predict(_:_:)`` and the mapped image before any re-exposure (clipped),
     /// from one application of the mapping.
-    static func predictions(_ fitted: FittedBase, _ source: PackedImage) -> (prediction: PackedImage, colourOnly: PackedImage) {
-        let mapped = BaseMapping(fitted.mapping).mapImage(source, clipped: false)
+    package static func predictions(_ fitted: FittedBase, _ source: PackedImage) -> (prediction: PackedImage, colourOnly: PackedImage) {
+        let mapped = PackedMappingEvaluator(fitted.mapping).applyUnclipped(to: source)
         let clipped = PackedImage(height: mapped.height, width: mapped.width,
                                   values: Numerics.clipUnit(mapped.values))
         return (fitted.exposure?.apply(to: mapped) ?? clipped, clipped)
@@ -165,7 +160,7 @@ enum BaseSelection {
     /// Scores every candidate by leave-one-anchor-out mean PSNR: for each pair, the candidate is
     /// fitted on the other pairs (its exposure model too) and predicts the held-out target.
     /// A candidate some fold could not fit is left out.
-    static func score(_ candidates: [BaseCandidate], sources: [PackedImage], targets: [PackedImage], readings: TargetReadings?,
+    package static func score(_ candidates: [BaseCandidate], sources: [PackedImage], targets: [PackedImage], readings: TargetReadings?,
                       options: FitOptions) -> [BaseCandidateScore] {
         let metric = MetricOptions(computesSSIM: false)
         // Candidates are independent: score them in parallel, each into its own slot.
@@ -196,10 +191,10 @@ enum BaseSelection {
 
     /// How many standard errors of the per-fold differences another family's winner must beat the
     /// reference candidate's held-out PSNR by before it replaces it (see ``choose(_:)``).
-    static let requiredStandardErrors = 1.0
+    package static let requiredStandardErrors = 1.0
 
     /// The mean and the standard error of `a`'s per-fold PSNR advantage over `b` (same folds).
-    static func advantage(_ a: BaseCandidateScore, over b: BaseCandidateScore) -> (mean: Double, standardError: Double) {
+    package static func advantage(_ a: BaseCandidateScore, over b: BaseCandidateScore) -> (mean: Double, standardError: Double) {
         precondition(a.folds == b.folds, "scores of different folds: \(a.folds) and \(b.folds)")
         let d = zip(a.foldPSNR, b.foldPSNR).map { $0 - $1 }
         let n = Double(d.count), mean = d.reduce(0, +) / n
@@ -215,7 +210,7 @@ enum BaseSelection {
     /// colour differences in PSNR. Within any other family the highest held-out PSNR wins. The
     /// reference is the exposure-modelled fits' winner when there is one (the candidates are built
     /// that way by default), otherwise the plain fits' winner.
-    static func familyWinners(_ scores: [BaseCandidateScore]) -> (winners: [BaseCandidateScore], reference: BaseCandidateScore?) {
+    package static func familyWinners(_ scores: [BaseCandidateScore]) -> (winners: [BaseCandidateScore], reference: BaseCandidateScore?) {
         var families: [[BaseCandidateScore]] = []
         for s in scores {
             if let f = families.firstIndex(where: { $0[0].candidate.alignsExposure == s.candidate.alignsExposure
@@ -245,7 +240,7 @@ enum BaseSelection {
     /// exposure that the many unpaired images support; where exposure modelling clearly does not
     /// pay (cameras with a fixed exposure, alike sensors exposed alike), a plain fit or the
     /// identity takes over.
-    static func choose(_ scores: [BaseCandidateScore]) -> BaseCandidateScore? {
+    package static func choose(_ scores: [BaseCandidateScore]) -> BaseCandidateScore? {
         let (winners, reference) = familyWinners(scores)
         guard let reference else { return nil }
         let passing = winners.filter { w in
@@ -256,26 +251,27 @@ enum BaseSelection {
         return passing.max { $0.psnr < $1.psnr } ?? reference
     }
 
-    /// Chooses and fits a direction's least-squares part.
+    /// Chooses a direction's least-squares part.
     ///
     /// With at least 3 anchor pairs every candidate is scored by ``score(_:sources:targets:readings:options:)``
     /// on anchors subsampled to `validationPixels` pixels and ``choose(_:)`` picks the winner; with
-    /// fewer, the first candidate is taken. The winner is then fitted on `sources` and `targets`.
-    /// - Returns: the fitted winner, every score (empty without validation) and a one-line note.
-    static func select(_ candidates: [BaseCandidate], sources: [PackedImage], targets: [PackedImage], readings: TargetReadings?,
-                       options: FitOptions, validationPixels: Int, direction: MappingDirection) throws(TrainingError)
-        -> (fitted: FittedBase, scores: [BaseCandidateScore], note: String) {
+    /// fewer, the first candidate is taken. Fit the winner with ``fit(_:sources:targets:readings:options:iterations:)``.
+    /// - Parameter label: what the one-line note calls the direction (e.g. `A->B`).
+    /// - Returns: the chosen candidate, every score (empty without validation) and a one-line note.
+    package static func select(_ candidates: [BaseCandidate], sources: [PackedImage], targets: [PackedImage], readings: TargetReadings?,
+                               options: FitOptions, validationPixels: Int, label: String)
+        -> (chosen: BaseCandidate, scores: [BaseCandidateScore], note: String) {
         precondition(!candidates.isEmpty, "at least one candidate is needed")
         var chosen = candidates[0]
         var scores: [BaseCandidateScore] = []
-        var note = "base \(direction.phrase): \(chosen) (fewer than 3 anchor pairs: no validation)"
+        var note = "base \(label): \(chosen) (fewer than 3 anchor pairs: no validation)"
         if sources.count >= 3 {
             let small = (sources.map { $0.evenSubsample(maxPixels: validationPixels) },
                          targets.map { $0.evenSubsample(maxPixels: validationPixels) })
             scores = score(candidates, sources: small.0, targets: small.1, readings: readings, options: options)
             if let best = choose(scores) {
                 chosen = best.candidate
-                note = "base \(direction.phrase): \(chosen) chosen on held-out anchor pairs ("
+                note = "base \(label): \(chosen) chosen on held-out anchor pairs ("
                     + scores.map(\.description).joined(separator: ", ") + ")"
                 let (winners, reference) = familyWinners(scores)
                 if let reference {
@@ -287,31 +283,6 @@ enum BaseSelection {
                 }
             }
         }
-        do {
-            let fitted = try fit(chosen, sources: sources, targets: targets, readings: readings, options: options)
-            return (fitted, scores, note)
-        } catch {
-            throw .baseMapping(direction: direction, kind: chosen.kind, error: error)
-        }
-    }
-}
-
-extension ColorMapping {
-    /// The same mapping on the four packed channels: a ``Kind/linear3x3`` (which averages the
-    /// greens and writes the mapped green to both) becomes the equivalent ``Kind/linear4x4``;
-    /// other kinds are returned unchanged.
-    func onPackedChannels() throws(CalibrationError) -> ColorMapping {
-        guard kind == .linear3x3 else { return self }
-        // 3x3 rows: r, g, b terms; columns: R, G, B outputs. 4x4 rows: r, gr, gb, b; columns R, Gr, Gb, B.
-        var c = [Double](repeating: 0, count: 16)
-        for row in 0..<4 {
-            let source = row == 0 ? 0 : (row == 3 ? 2 : 1)
-            let share = (row == 1 || row == 2) ? 0.5 : 1.0
-            for column in 0..<4 {
-                let output = column == 0 ? 0 : (column == 3 ? 2 : 1)
-                c[row * 4 + column] = share * coefficient(term: source, output: output)
-            }
-        }
-        return try ColorMapping(kind: .linear4x4, coefficients: c)
+        return (chosen, scores, note)
     }
 }

@@ -1,3 +1,4 @@
+import Raw2RawModel
 import RawIO
 
 /// How evaluation figures look.

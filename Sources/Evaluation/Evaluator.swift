@@ -1,5 +1,6 @@
 import Calibration
 import Foundation
+import Raw2RawModel
 import RawIO
 
 /// What an ``Evaluator`` has done so far, for progress output.
@@ -68,7 +69,9 @@ public struct Evaluator {
     ///   - progress: called after each pair.
     /// - Throws: ``EvaluationError/dataset(_:)`` for unreadable pairs,
     ///   ``EvaluationError/methodFailed(method:direction:pair:reason:)`` or
-    ///   ``EvaluationError/wrongOutputSize(method:direction:pair:expected:got:)``.
+    ///   ``EvaluationError/wrongOutputSize(method:direction:pair:expected:got:)``, or
+    ///   ``EvaluationError/cancelled(completedPairs:)`` when the task is cancelled (checked before
+    ///   each pair; nothing is written).
     public func evaluate(_ pairs: PackedImagePairSet,
                          progress: ((EvaluationProgress) -> Void)? = nil) throws(EvaluationError) -> EvaluationReport {
         precondition(pairs.count > 0, "an evaluation needs at least one test pair")
@@ -78,6 +81,7 @@ public struct Evaluator {
         var figures: [EvaluationFigure] = []
         let names = pairs.names
         for i in 0..<pairs.count {
+            if Task.isCancelled { throw .cancelled(completedPairs: i) }
             let pair: (a: PackedImage, b: PackedImage)
             do { pair = try pairs.pair(at: i) } catch { throw .dataset(error) }
             for (d, direction) in directions.enumerated() {

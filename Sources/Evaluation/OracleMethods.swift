@@ -1,5 +1,6 @@
 import Calibration
 import Foundation
+import Raw2RawModel
 import RawSupport
 import RawIO
 
@@ -116,10 +117,10 @@ public enum OracleMethods {
         }
     }
 
-    /// `mapping` applied to `image` without clipping, as packed values (the residual model's
-    /// ``BaseMapping``, which evaluates every kind on the four packed channels).
+    /// `mapping` applied to `image` without clipping, as packed values (Calibration's
+    /// ``Calibration/ColorMapping/applyUnclipped(to:)``, every kind on the four packed channels).
     static func unclipped(_ mapping: ColorMapping, _ image: PackedImage) throws -> [Float] {
-        BaseMapping(try mapping.onPackedChannels()).mapImage(image, clipped: false).values
+        try mapping.applyUnclipped(to: image).values
     }
 
     /// The least-squares gain of `prediction` onto `target` over the unsaturated pixels (see

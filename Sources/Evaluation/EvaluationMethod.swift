@@ -1,5 +1,6 @@
 import Calibration
 import Foundation
+import Raw2RawModel
 import RawIO
 
 /// The direction of a mapping between the two cameras of an evaluation: now ``MappingDirection``.

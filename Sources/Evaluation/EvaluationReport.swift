@@ -1,5 +1,6 @@
 import Calibration
 import Foundation
+import Raw2RawModel
 import RawSupport
 import RawIO
 

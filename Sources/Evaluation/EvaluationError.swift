@@ -1,3 +1,4 @@
+import Raw2RawModel
 import Calibration
 import RawIO
 
@@ -17,6 +18,8 @@ public enum EvaluationError: Error, Sendable, CustomStringConvertible {
     case wrongOutputSize(method: String, direction: MappingDirection, pair: String, expected: [Int], got: [Int])
     /// A report file or folder could not be written.
     case writeFailed(path: String, reason: String)
+    /// The task was cancelled after `completedPairs` test pairs; no report was made.
+    case cancelled(completedPairs: Int)
 
     /// A one-line message naming what failed.
     public var description: String {
@@ -28,6 +31,7 @@ public enum EvaluationError: Error, Sendable, CustomStringConvertible {
         case .wrongOutputSize(let m, let d, let p, let e, let g):
             return "method \(m) returned a \(g[0])x\(g[1]) image for test pair '\(p)' (\(d)); expected \(e[0])x\(e[1])"
         case .writeFailed(let p, let r): return "\(p): cannot write the report (\(r))"
+        case .cancelled(let n): return "the evaluation was cancelled after \(n) test pair\(n == 1 ? "" : "s"); no report was written"
         }
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import RawSupport
-import RawIO
+import RawCore
 
 /// A brightness reading of a packed image, as a camera's auto-exposure might meter it.
 ///
@@ -45,7 +45,7 @@ public enum ExposureMeter: Codable, Sendable, Hashable, CustomStringConvertible 
     }
 
     /// ``isSaturated(_:)`` given the meter's `reading` of `image`, so it is not taken twice.
-    func isSaturated(_ image: PackedImage, reading: Double) -> Bool {
+    package func isSaturated(_ image: PackedImage, reading: Double) -> Bool {
         let level = Float(TargetExposure.saturatedReading)
         switch self {
         case .maxChannelPercentile:
@@ -214,7 +214,7 @@ public struct TargetExposure: Codable, Sendable, Equatable, CustomStringConverti
 
     /// Fits the model from target readings taken once (``TargetReadings``), so that many fits on
     /// different anchor subsets (leave-one-out validation) do not meter the target images again.
-    static func fit(readings: TargetReadings, anchorMapped: [PackedImage], anchorTargets: [PackedImage]) -> TargetExposure? {
+    package static func fit(readings: TargetReadings, anchorMapped: [PackedImage], anchorTargets: [PackedImage]) -> TargetExposure? {
         precondition(anchorMapped.count == anchorTargets.count, "one anchor target per mapped anchor, got \(anchorMapped.count) and \(anchorTargets.count)")
         guard readings.imageCount >= 2, !anchorMapped.isEmpty else { return nil }
         var usable: [TargetExposure] = [], heldOutErrors: [Double] = [], heldOutByAnchor: [[Int: Double]] = []
@@ -285,19 +285,19 @@ public struct TargetExposure: Codable, Sendable, Equatable, CustomStringConverti
 }
 
 /// The readings of every candidate meter over a target camera's images, taken once.
-struct TargetReadings: Sendable {
+package struct TargetReadings: Sendable {
     /// The meters, in candidate order.
-    let meters: [ExposureMeter]
+    package let meters: [ExposureMeter]
     /// Per meter, the reading of every target image (as captured, clipped).
-    let readings: [[Double]]
+    package let readings: [[Double]]
     /// Per meter, whether each reading is saturated (``ExposureMeter/isSaturated(_:)``).
-    let saturated: [[Bool]]
+    package let saturated: [[Bool]]
 
     /// The number of target images read.
-    var imageCount: Int { readings.first?.count ?? 0 }
+    package var imageCount: Int { readings.first?.count ?? 0 }
 
     /// Reads every image with every meter.
-    init(targets: [PackedImage], meters: [ExposureMeter] = ExposureMeter.candidates) {
+    package init(targets: [PackedImage], meters: [ExposureMeter] = ExposureMeter.candidates) {
         self.meters = meters
         let readings = meters.map { meter in targets.map { meter.reading(of: $0) } }
         self.readings = readings
