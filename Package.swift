@@ -48,6 +48,6 @@ let package = Package(
         .testTarget(name: "RawSynthesisTests", dependencies: ["RawSynthesis", "RawIO", "RawCore"]),
         .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "RawIO", "RawCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RawTensorTests", dependencies: ["RawTensor", "RawCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "Raw2RawModelTests", dependencies: ["Raw2RawModel", "RawCore", "RawTensor", "RawIO", "Calibration"]),
+        .testTarget(name: "Raw2RawModelTests", dependencies: ["Raw2RawModel", "RawCore", "RawTensor", "RawIO", "Calibration", "RawSynthesis"]),
     ]
 )
