@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "RawSynthesisTests", dependencies: ["RawSynthesis", "RawIO", "RawCore"]),
         .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "RawIO", "RawCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RawTensorTests", dependencies: ["RawTensor", "RawCore"], resources: [.copy("Fixtures")]),
-        // Also tests Evaluation, which shares its synthetic datasets.
-        .testTarget(name: "Raw2RawModelTests", dependencies: ["Raw2RawModel", "Evaluation", "RawCore", "RawTensor", "RawIO", "Calibration"]),
+        // Also tests Evaluation (which shares its synthetic datasets) and in-memory experiments end to end.
+        .testTarget(name: "Raw2RawModelTests", dependencies: ["Raw2RawModel", "Evaluation", "RawCore", "RawTensor", "RawIO", "Calibration", "RawSynthesis"]),
     ]
 )

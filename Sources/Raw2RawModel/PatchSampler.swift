@@ -81,9 +81,9 @@ final class PatchSampler {
 
     /// Replaces the state (when resuming), dropping images no longer resident.
     func restore(_ saved: SamplerState) {
-        precondition(saved.residentA.allSatisfy { unpairedA.files.indices.contains($0) }
-                     && saved.residentB.allSatisfy { unpairedB.files.indices.contains($0) }
-                     && saved.residentAnchors.allSatisfy { anchors.filesA.indices.contains($0) },
+        precondition(saved.residentA.allSatisfy { (0..<unpairedA.count).contains($0) }
+                     && saved.residentB.allSatisfy { (0..<unpairedB.count).contains($0) }
+                     && saved.residentAnchors.allSatisfy { (0..<anchors.count).contains($0) },
                      "sampler state does not fit the dataset")
         state = saved
         loadedA = loadedA.filter { saved.residentA.contains($0.key) }
@@ -100,7 +100,7 @@ final class PatchSampler {
     private func loadUnpaired(_ set: PackedImageSet, _ index: Int) throws(TrainingError) -> Loaded {
         let image: PackedImage
         do { image = try set.image(at: index) } catch { throw .dataset(error) }
-        let path = set.files[index].url.path
+        let path = set.location(at: index)
         try checkSize(image, path: path)
         return Loaded(image: image, thumbnail: image.thumbnail(size: thumbnailSize), path: path)
     }
@@ -123,7 +123,7 @@ final class PatchSampler {
         if let l = loadedAnchors[index] { return l }
         let pair: (a: PackedImage, b: PackedImage)
         do { pair = try anchors.pair(at: index) } catch { throw .dataset(error) }
-        let pa = anchors.filesA[index].url.path, pb = anchors.filesB[index].url.path
+        let (pa, pb) = anchors.locations(at: index)
         try checkSize(pair.a, path: pa)
         let l = (Loaded(image: pair.a, thumbnail: pair.a.thumbnail(size: thumbnailSize), path: pa),
                  Loaded(image: pair.b, thumbnail: pair.b.thumbnail(size: thumbnailSize), path: pb))

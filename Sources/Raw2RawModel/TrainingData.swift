@@ -2,7 +2,11 @@ import Foundation
 import RawIO
 
 /// The image sets a training run draws from: an unpaired set per camera, the anchor pairs and,
-/// optionally, held-out pairs for validation. Every set is lazy (file references only).
+/// optionally, held-out pairs for validation.
+///
+/// Sets of files are lazy (file references only); ``init(cameraA:cameraB:unpairedA:unpairedB:anchorsA:anchorsB:validationA:validationB:)``
+/// builds training data from images held in memory, so a whole experiment runs without the disk
+/// (see <doc:InMemoryExperiments>).
 public struct TrainingData: Sendable {
     /// The name of camera A.
     public var cameraA: String
@@ -31,6 +35,24 @@ public struct TrainingData: Sendable {
         self.warnings = unpairedA.warnings + unpairedB.warnings + anchors.warnings + (validation?.warnings ?? [])
     }
 
+    /// Creates training data from images held in memory: unpaired images of each camera, the
+    /// anchor pairs (`anchorsA[i]` and `anchorsB[i]` show the same scene) and, optionally,
+    /// validation pairs.
+    ///
+    /// Names default to `image_0000`, ... for unpaired images and `pair_0000`, ... for pairs. A
+    /// checkpoint of a run on in-memory data records a digest of every image, so resuming refuses
+    /// other images even under the same names. Pair lists must be aligned and each pair the same
+    /// size (a `precondition`).
+    public init(cameraA: String, cameraB: String, unpairedA: [PackedImage], unpairedB: [PackedImage],
+                anchorsA: [PackedImage], anchorsB: [PackedImage],
+                validationA: [PackedImage]? = nil, validationB: [PackedImage]? = nil) {
+        precondition((validationA == nil) == (validationB == nil), "give validation images of both cameras or of neither")
+        self.init(cameraA: cameraA, cameraB: cameraB,
+                  unpairedA: PackedImageSet(images: unpairedA), unpairedB: PackedImageSet(images: unpairedB),
+                  anchors: PackedImagePairSet(imagesA: anchorsA, imagesB: anchorsB),
+                  validation: validationA.map { PackedImagePairSet(imagesA: $0, imagesB: validationB!) })
+    }
+
     /// Opens the sets of two cameras of a dataset in the paper's layout; the test pairs
     /// (`paired/<camera>/raw-rggb/`) become the validation set when their folders exist.
     /// - Throws: ``TrainingError/dataset(_:)`` naming the folder or files.
@@ -49,10 +71,13 @@ public struct TrainingData: Sendable {
         }
     }
 
-    /// The file names of every set, which a checkpoint records to refuse resuming on other data.
+    /// The file names of every set (and digests of in-memory sets), which a checkpoint records to
+    /// refuse resuming on other data.
     var fingerprint: DataFingerprint {
-        DataFingerprint(cameraA: cameraA, cameraB: cameraB, unpairedA: unpairedA.names, unpairedB: unpairedB.names,
-                        anchors: anchors.names)
+        let digests = [unpairedA.contentDigest, unpairedB.contentDigest, anchors.contentDigest]
+        return DataFingerprint(cameraA: cameraA, cameraB: cameraB, unpairedA: unpairedA.names, unpairedB: unpairedB.names,
+                               anchors: anchors.names,
+                               contents: digests.allSatisfy { $0 == nil } ? nil : digests.map { $0 ?? "" })
     }
 }
 
@@ -63,6 +88,9 @@ struct DataFingerprint: Codable, Equatable, Sendable {
     var unpairedA: [String]
     var unpairedB: [String]
     var anchors: [String]
+    /// For training on in-memory images: a digest of the unpaired A, unpaired B and anchor
+    /// images (`""` for a set of files); `nil` (and absent from `state.json`) when every set is files.
+    var contents: [String]? = nil
 
     /// A sentence naming the first difference, or `nil` when equal.
     func difference(from other: DataFingerprint) -> String? {
@@ -77,6 +105,16 @@ struct DataFingerprint: Codable, Equatable, Sendable {
         return compare("unpaired \(cameraA)", unpairedA, other.unpairedA)
             ?? compare("unpaired \(cameraB)", unpairedB, other.unpairedB)
             ?? compare("anchor", anchors, other.anchors)
+            ?? contentDifference(other)
+    }
+
+    /// A sentence naming the first in-memory set whose pixels changed, or `nil`.
+    private func contentDifference(_ other: DataFingerprint) -> String? {
+        guard contents != other.contents else { return nil }
+        let mine = contents ?? ["", "", ""], theirs = other.contents ?? ["", "", ""]
+        let what = ["unpaired \(cameraA)", "unpaired \(cameraB)", "anchor"]
+        let i = (0..<min(mine.count, theirs.count, 3)).first { mine[$0] != theirs[$0] } ?? 2
+        return "the \(what[i]) images changed (same names, other pixel values or sizes, or files instead of in-memory images)"
     }
 }
 

@@ -204,6 +204,9 @@ public enum SyntheticDatasetError: Error, Sendable, Equatable, CustomStringConve
     case conflictingDataset(path: String, reason: String)
     /// The existing `dataset.json` cannot be read.
     case unreadableManifest(path: String, reason: String)
+    /// The task was cancelled; `completed` of `total` images were done (written, kept, or rendered
+    /// in memory). Every file written is whole, and a rerun into the same folder resumes.
+    case cancelled(completed: Int, total: Int)
 
     /// A one-line message naming the file and what was wrong.
     public var description: String {
@@ -213,6 +216,8 @@ public enum SyntheticDatasetError: Error, Sendable, Equatable, CustomStringConve
         case .conflictingDataset(let p, let r):
             return "\(p): the folder holds another synthetic dataset (\(r)); choose an empty folder or the same settings"
         case .unreadableManifest(let p, let r): return "\(p): cannot read the dataset manifest (\(r))"
+        case .cancelled(let c, let t):
+            return "synthesis cancelled after \(c) of \(t) images; every file written is complete, and rerunning resumes"
         }
     }
 }
@@ -331,8 +336,13 @@ public struct SyntheticDatasetGenerator: Sendable {
     /// Existing files are kept; missing ones are rendered and written atomically; stale temporary
     /// files of an interrupted run are removed. `dataset.json` is written first (incomplete) and
     /// again at the end (complete).
+    ///
+    /// Honours task cancellation: before rendering each image it checks `Task.isCancelled` and,
+    /// if set, throws ``SyntheticDatasetError/cancelled(completed:total:)``. The files written so
+    /// far are whole (no partial file is left), `dataset.json` still says incomplete, and a rerun
+    /// into the same folder resumes.
     /// - Throws: ``SyntheticDatasetError``: `root` holds a different dataset, a folder or file
-    ///   cannot be written.
+    ///   cannot be written, or the task was cancelled.
     @discardableResult
     public func generate(into root: URL, progress: (SyntheticDatasetProgress) -> Void = { _ in })
         throws(SyntheticDatasetError) -> SyntheticDatasetManifest
@@ -372,6 +382,7 @@ public struct SyntheticDatasetGenerator: Sendable {
             if pending.isEmpty { continue }
             let scene = scenes.scene(seed: job.sceneSeed)
             for p in pending {
+                if Task.isCancelled { throw .cancelled(completed: done, total: total) }
                 let model = p.camera == 0 ? c.cameraA : c.cameraB
                 let capture = model.render(scene, seed: captureSeed(set: job.set, index: job.index, camera: p.camera))
                 try writeAtomically(capture, to: p.url)

@@ -13,6 +13,8 @@ struct MapCommand: ParsableCommand {
             DNG files as DNG: with the CFA pattern, black and white levels and metadata of --template (a
             raw file of the target camera) when given, otherwise with the input's. Images of any size are
             mapped tile by tile in bounded memory. Outputs keep the input's file name, in OUTDIR.
+            Ctrl-C stops after the file being mapped (exit code 130): finished outputs stay, and
+            no partial file is left.
             """)
 
     @Option(name: .long, help: "The model folder (written by raw2raw train).")
@@ -45,17 +47,29 @@ struct MapCommand: ParsableCommand {
         let rawTemplate = try template.map { try RawTemplate(contentsOf: URL(fileURLWithPath: $0)) }
         let tiling = TilingOptions(tileSize: tileSize)
         let outFolder = URL(fileURLWithPath: output)
-        var failures = 0
-        for input in inputs {
-            let start = Date()
-            do {
-                let written = try network.mapFile(URL(fileURLWithPath: input), direction: direction, outputFolder: outFolder,
-                                                  template: rawTemplate, tiling: tiling)
-                print(String(format: "%@ (%@) -> %@ (%@) in %.2f s", input, sourceName, written.path, to, Date().timeIntervalSince(start)))
-            } catch {
-                printError("error: \(error)")
-                failures += 1
+        let inputs = self.inputs, to = self.to
+        let failures: Int
+        do {
+            // Ctrl-C stops between files (with ModelError.cancelled), so every output is whole.
+            failures = try runCancellingOnInterrupt(notice: "interrupted: stopping after the current file") { () throws -> Int in
+                var failures = 0
+                for (index, input) in inputs.enumerated() {
+                    try Raw2RawNetwork.checkCancellation(completed: index, total: inputs.count)
+                    let start = Date()
+                    do {
+                        let written = try network.mapFile(URL(fileURLWithPath: input), direction: direction, outputFolder: outFolder,
+                                                          template: rawTemplate, tiling: tiling)
+                        print(String(format: "%@ (%@) -> %@ (%@) in %.2f s", input, sourceName, written.path, to, Date().timeIntervalSince(start)))
+                    } catch {
+                        printError("error: \(error)")
+                        failures += 1
+                    }
+                }
+                return failures
             }
+        } catch ModelError.cancelled(let completed, let total) {
+            printError("error: \(ModelError.cancelled(completed: completed, total: total))")
+            throw ExitCode(130)
         }
         if failures > 0 { throw ExitCode(1) }
     }

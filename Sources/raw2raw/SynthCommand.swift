@@ -32,7 +32,8 @@ struct Synth: ParsableCommand {
             curves) and one like the Galaxy S9 (GRBG, black 0, white 1023, Sigma SD Merrill \
             curves). Writes unpaired/<camera>/raw-rggb, paired/<camera>/anchor-raw-rggb and \
             paired/<camera>/raw-rggb, plus dataset.json. Deterministic by seed; rerunning into \
-            the same folder keeps the files already written.
+            the same folder keeps the files already written; Ctrl-C stops after the current image \
+            (exit code 130) and leaves only whole files.
 
             The illuminant list accepts any tabulated CIE light (A, D50, D65, D75, FL1-FL12, FL3.1-FL3.15, \
             HP1-HP5, LED-B1-B5, LED-BH1, LED-RGB1, LED-V1, LED-V2), blackbody-<kelvin> \
@@ -150,17 +151,28 @@ struct Synth: ParsableCommand {
         let generator = SyntheticDatasetGenerator(configuration: config, data: data)
         let root = URL(fileURLWithPath: out)
         let start = Date()
-        var written = 0, kept = 0
         let quiet = self.quiet
-        let manifest = try generator.generate(into: root) { p in
-            if p.skipped { kept += 1 } else { written += 1 }
-            if !quiet {
-                let width = String(p.total).count
-                let n = String(p.completed)
-                let pad = String(repeating: " ", count: max(0, width - n.count))
-                FileHandle.standardError.write(Data("[\(pad)\(n)/\(p.total)] \(p.skipped ? "kept " : "wrote") \(p.file)\n".utf8))
+        let result: (manifest: SyntheticDatasetManifest, written: Int, kept: Int)
+        do {
+            // Ctrl-C stops between images (SyntheticDatasetError.cancelled): every file is whole, a rerun resumes.
+            result = try runCancellingOnInterrupt(notice: "interrupted: stopping after the current image") {
+                var written = 0, kept = 0
+                let manifest = try generator.generate(into: root) { p in
+                    if p.skipped { kept += 1 } else { written += 1 }
+                    if !quiet {
+                        let width = String(p.total).count
+                        let n = String(p.completed)
+                        let pad = String(repeating: " ", count: max(0, width - n.count))
+                        FileHandle.standardError.write(Data("[\(pad)\(n)/\(p.total)] \(p.skipped ? "kept " : "wrote") \(p.file)\n".utf8))
+                    }
+                }
+                return (manifest, written, kept)
             }
+        } catch SyntheticDatasetError.cancelled(let completed, let total) {
+            printError("error: \(SyntheticDatasetError.cancelled(completed: completed, total: total))")
+            throw ExitCode(130)
         }
+        let (manifest, written, kept) = result
         let seconds = Date().timeIntervalSince(start)
         let illuminants = Set(manifest.images.map(\.primaryIlluminant)).count
         print("""
