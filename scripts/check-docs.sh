@@ -6,7 +6,8 @@
 #
 # Needs only the Swift toolchain (its `docc`) and the C libraries the package builds against
 # (scripts/install-deps.sh). It builds the package in debug mode into its own scratch folder
-# (DOCS_SCRATCH_PATH, default .build-docs) with the compiler emitting symbol graphs, runs
+# (DOCS_SCRATCH_PATH, default .build-docs) with the compiler emitting symbol graphs (the
+# package's own modules are recompiled on every run, so the graphs are never stale), runs
 # `docc convert` on each module's catalog with that module's symbol graphs, prints each module's
 # warning count and exits non-zero if any module has a warning, an error, or no catalog.
 # DOCS_OUTPUT (default: a temporary folder, deleted at the end) keeps the converted archives.
@@ -51,36 +52,27 @@ if [ ${#modules[@]} -eq 0 ]; then
   exit 2
 fi
 
-# Symbol graphs. The compiler writes them only for the modules it compiles, so they are kept in
-# the scratch folder next to the build they describe; if one is missing, build again from clean.
+# Symbol graphs. The compiler writes them only for the modules it compiles, and a module's graph
+# includes the documentation of the modules it re-exports (RawCore), so every Swift module of
+# Sources/ is compiled again on each run (from an empty graph folder); dependencies stay built.
 build() {
-  mkdir -p "$GRAPHS"
   swift build --scratch-path "$SCRATCH" \
     -Xswiftc -emit-symbol-graph -Xswiftc -emit-symbol-graph-dir -Xswiftc "$PWD/$GRAPHS"
 }
-missing_graphs() {
-  local m
-  for m in "${modules[@]}"; do
-    [ -d "Sources/$m" ] || continue
-    [ -f "$GRAPHS/$m.symbols.json" ] || return 0
-  done
-  return 1
-}
 echo "check-docs: building symbol graphs into $SCRATCH (debug) ..."
 start=$(date +%s)
+bin=$(swift build --scratch-path "$SCRATCH" --show-bin-path)
+for dir in Sources/*/; do
+  target=$(basename "$dir")
+  find "$dir" -name '*.swift' -print -quit | grep -q . || continue   # C shims: nothing to document
+  rm -rf "${bin:?}/$target.build"
+done
+rm -rf "$GRAPHS"
+mkdir -p "$GRAPHS"
 if ! build >"$WORK/build.log" 2>&1; then
   cat "$WORK/build.log" >&2
   echo "check-docs: the build failed" >&2
   exit 1
-fi
-if missing_graphs; then
-  echo "check-docs: symbol graphs missing for an up-to-date build; rebuilding from clean ..."
-  rm -rf "$SCRATCH"
-  if ! build >"$WORK/build.log" 2>&1; then
-    cat "$WORK/build.log" >&2
-    echo "check-docs: the build failed" >&2
-    exit 1
-  fi
 fi
 echo "check-docs: built in $(( $(date +%s) - start )) s"
 
@@ -94,17 +86,12 @@ for m in "${modules[@]}"; do
     total=$((total + 1))
     continue
   fi
-  # This module's graphs only: its own and those of its extensions to other modules' types,
-  # skipping extension graphs left over from an earlier compile of the module.
+  # This module's graphs only: its own and those of its extensions to other modules' types.
   graphs="$WORK/graphs/$m"
   mkdir -p "$graphs"
-  main="$GRAPHS/$m.symbols.json"
-  cp "$main" "$graphs/"
-  main_time=$(stat -c %Y "$main" 2>/dev/null || stat -f %m "$main")
+  cp "$GRAPHS/$m.symbols.json" "$graphs/"
   for g in "$GRAPHS/$m"@*.symbols.json; do
-    [ -f "$g" ] || continue
-    g_time=$(stat -c %Y "$g" 2>/dev/null || stat -f %m "$g")
-    [ $((main_time - g_time)) -le 60 ] && cp "$g" "$graphs/"
+    [ -f "$g" ] && cp "$g" "$graphs/"
   done
   args=(convert)
   [ -d "$catalog" ] && args+=("$catalog")
