@@ -5,11 +5,11 @@
 #   bash scripts/check-docs.sh            (or `make docs-check`; a few minutes on 2 cores)
 #
 # Needs only the Swift toolchain (its `docc`) and the C libraries the package builds against
-# (scripts/install-deps.sh). It builds the package in debug mode into its own scratch folder
-# (DOCS_SCRATCH_PATH, default .build-docs) with the compiler emitting symbol graphs (the
-# package's own modules are recompiled on every run, so the graphs are never stale), runs
-# `docc convert` on each module's catalog with that module's symbol graphs, prints each module's
-# warning count and exits non-zero if any module has a warning, an error, or no catalog.
+# (scripts/install-deps.sh). It builds the package in debug mode, with the compiler emitting
+# symbol graphs, into its own scratch folder (DOCS_SCRATCH_PATH, default .build-docs; rebuilt from
+# clean on every run so the graphs are never stale), runs `docc convert` on each module's catalog
+# with that module's symbol graphs, prints each module's warning count and exits non-zero if any
+# module has a warning, an error, or no catalog.
 # DOCS_OUTPUT (default: a temporary folder, deleted at the end) keeps the converted archives.
 # Set DOCC to use another docc binary.
 set -euo pipefail
@@ -53,21 +53,16 @@ if [ ${#modules[@]} -eq 0 ]; then
 fi
 
 # Symbol graphs. The compiler writes them only for the modules it compiles, and a module's graph
-# includes the documentation of the modules it re-exports (RawCore), so every Swift module of
-# Sources/ is compiled again on each run (from an empty graph folder); dependencies stay built.
+# includes the documentation of the modules it re-exports (RawCore), which an incremental build
+# does not refresh when only RawCore's comments changed. So the scratch folder is built from clean
+# on every run (SwiftPM's shared cache keeps the dependencies' clones: no download after the first).
 build() {
   swift build --scratch-path "$SCRATCH" \
     -Xswiftc -emit-symbol-graph -Xswiftc -emit-symbol-graph-dir -Xswiftc "$PWD/$GRAPHS"
 }
-echo "check-docs: building symbol graphs into $SCRATCH (debug) ..."
+echo "check-docs: building symbol graphs into $SCRATCH (debug, from clean) ..."
 start=$(date +%s)
-bin=$(swift build --scratch-path "$SCRATCH" --show-bin-path)
-for dir in Sources/*/; do
-  target=$(basename "$dir")
-  find "$dir" -name '*.swift' -print -quit | grep -q . || continue   # C shims: nothing to document
-  rm -rf "${bin:?}/$target.build"
-done
-rm -rf "$GRAPHS"
+rm -rf "$SCRATCH"
 mkdir -p "$GRAPHS"
 if ! build >"$WORK/build.log" 2>&1; then
   cat "$WORK/build.log" >&2
