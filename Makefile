@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_TEST = $(SWIFT) test -c release -Xswiftc -enable-testing --scratch-path .build-release-tests
 
-.PHONY: demo test deps build benchmark
+.PHONY: demo test deps build benchmark docs-check
 deps:
 	@bash scripts/install-deps.sh
 
@@ -17,3 +17,6 @@ build: deps
 
 benchmark: deps
 	cd Benchmarks && $(SWIFT) package benchmark
+
+docs-check: deps
+	bash scripts/check-docs.sh

@@ -134,7 +134,8 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
     /// gets no gradient under L1 when its input is also near zero. Default 1e-3.
     public var correctionInitScale: Float
     /// Whether the base mapping is fitted with one free brightness gain per anchor pair
-    /// (``Calibration/ColorMapping/fitAligningExposure(_:sources:targets:weights:options:maximumIterations:)``)
+    /// (`ColorMapping.fitAligningExposure(_:sources:targets:weights:options:maximumIterations:)` of
+    /// Calibration)
     /// and the anchor targets of the mapping loss are divided by those gains, so that neither the
     /// fit nor the learned corrections chase the exposure differences of independently exposed
     /// captures. Residual architecture only. Default `true`; `false` in the `paper` preset.

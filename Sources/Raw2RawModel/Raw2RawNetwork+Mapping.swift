@@ -3,7 +3,7 @@ import RawSupport
 import RawIO
 import RawTensor
 
-/// How ``Raw2RawNetwork/map(_:from:tiling:)`` cuts an image into tiles.
+/// How ``Raw2RawNetwork/map(_:direction:tiling:)`` cuts an image into tiles.
 ///
 /// Each tile's network input is its core (`tileSize` square) plus a halo of context on every
 /// side; neighbouring outputs are blended with linear ramps `blend` pixels wide across each

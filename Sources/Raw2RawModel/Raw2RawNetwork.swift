@@ -13,12 +13,12 @@ import RawTensor
 /// see ``ModelConfiguration``), then re-exposed by a ``TargetExposure`` when the model has one.
 ///
 /// Parameters are named by path (`encoderA.levels.0.conv1.weight`, ...). Use
-/// ``map(_:direction:tiling:)`` to map whole images of any size, ``save(to:)`` and
+/// ``map(_:direction:tiling:)`` to map whole images of any size, ``save(to:training:)`` and
 /// ``init(contentsOf:)`` to store a trained network as a model folder.
 ///
 /// - Important: A network is **not** `Sendable`, and must be used from one thread (or task) at a
 ///   time. It is a reference type holding mutable state: its parameters are `Variable`s whose
-///   values and gradients training and ``RawTensor/Module/loadParameters(_:strict:source:)``
+///   values and gradients training and ``loadParameters(_:strict:source:)``
 ///   change in place, and ``baseMappings`` and ``targetExposures`` can be replaced. Mapping
 ///   (``map(_:direction:tiling:)``) only reads them, but nothing would stop another thread from
 ///   changing them meanwhile. To map from several threads, load one network per thread with
@@ -47,8 +47,13 @@ public final class Raw2RawNetwork: Module {
     /// Creates a network with random initial weights drawn from `seed`.
     ///
     /// - Parameters:
+    ///   - c: the architecture and sizes; a configuration with problems
+    ///     (``ModelConfiguration/problems()``) is a programming error (precondition).
+    ///   - cameraA: the name of camera A, as in the dataset's folders.
+    ///   - cameraB: the name of camera B.
     ///   - baseMappings: the least-squares mappings A to B and B to A the residual architecture
     ///     starts from (`nil`: identity; fitted by ``Trainer`` on the anchor pairs).
+    ///   - seed: the seed of the initial weights; the same seed gives the same network.
     public init(configuration c: ModelConfiguration, cameraA: String, cameraB: String,
                 baseMappings: DirectionPair<ColorMapping>? = nil, seed: UInt64) {
         precondition(c.problems().isEmpty, "invalid model configuration: \(c.problems().joined(separator: "; "))")

@@ -2,7 +2,7 @@
 ///
 /// Samples are stored row-major as `UInt16`, one per photosite, exactly as the sensor recorded
 /// them (no black subtraction, no scaling). The size, CFA phase and levels are fixed at creation
-/// (every black level below the white level); samples change through ``subscript(row:column:)``
+/// (every black level below the white level); samples change through ``subscript(_:_:)``
 /// or ``samples`` element by element, never their count.
 public struct BayerImage: Sendable, Equatable {
     /// Width in photosites.

@@ -11,11 +11,11 @@ import RawSupport
 ///
 /// **BLAS.** raw2raw calls OpenBLAS from its own workers, one product per worker, so it needs
 /// OpenBLAS single-threaded: OpenBLAS's idle threads spin between calls and, measured on a
-/// 2-core machine, took about a third of the CPU from the work in between. The modules that call
-/// BLAS (RawTensor, Calibration) therefore set OpenBLAS to one thread **once**, the first time
-/// they call it, unless the environment variable `OPENBLAS_NUM_THREADS` is set (then OpenBLAS's
-/// own setting stands). raw2raw never changes it again, so a program may set it afterwards for
-/// its own BLAS work.
+/// 2-core machine, took about a third of the CPU from the work in between. RawTensor therefore
+/// sets OpenBLAS to one thread **once**, the first time it calls BLAS, unless the environment
+/// variable `OPENBLAS_NUM_THREADS` is set (then OpenBLAS's own setting stands); Calibration keeps
+/// each of its BLAS and LAPACK calls below OpenBLAS's multithreading thresholds instead. raw2raw
+/// never changes the setting again, so a program may set it afterwards for its own BLAS work.
 ///
 /// ```swift
 /// ComputeConfiguration.threadCount = 1                     // the whole process
@@ -25,7 +25,7 @@ import RawSupport
 /// ```
 public enum ComputeConfiguration {
     /// The number of workers raw2raw's parallel loops use in this process (default: the active
-    /// processor count; at least 1). A task-scoped count set by ``withThreadCount(_:_:)`` wins.
+    /// processor count; at least 1). A task-scoped count set by ``withThreadCount(_:_:)-2t3pb`` wins.
     public static var threadCount: Int {
         get { ThreadSettings.current }
         set { ThreadSettings.processWide = newValue }
@@ -39,7 +39,7 @@ public enum ComputeConfiguration {
         return try ThreadSettings.$taskThreadCount.withValue(count) { try operation() }
     }
 
-    /// Runs the asynchronous `operation` with `count` workers, as ``withThreadCount(_:_:)``.
+    /// Runs the asynchronous `operation` with `count` workers, as ``withThreadCount(_:_:)-2t3pb``.
     public static func withThreadCount<R>(_ count: Int, _ operation: () async throws -> R) async rethrows -> R {
         precondition(count >= 1, "the thread count must be at least 1, got \(count)")
         return try await ThreadSettings.$taskThreadCount.withValue(count) { try await operation() }

@@ -4,11 +4,12 @@ import RawSupport
 /// The one seeded random number generator of raw2raw: xoshiro256** (Blackman & Vigna 2018)
 /// seeded through SplitMix64, whose whole state can be saved and restored.
 ///
-/// The same seed gives the same sequence on every platform and Swift version. Every random
-/// number raw2raw draws comes from a generator of this type: weight initialisation (RawTensor),
-/// patch positions, flips and image choices in training (Raw2RawModel, whose checkpoints store
-/// ``state`` so a resumed run continues the very same sequence), and the simulator's scenes and
-/// noise (RawSynthesis).
+/// The same seed gives the same sequence on every platform and Swift version. raw2raw's random
+/// draws come from a generator of this type: weight initialisation (RawTensor), patch positions,
+/// flips and image choices in training (Raw2RawModel, whose checkpoints store ``state`` so a
+/// resumed run continues the very same sequence), and the simulator's scenes and noise
+/// (RawSynthesis). The one exception is Calibration's subsampling of fit samples, which draws
+/// from the SplitMix64 stream of its `FitOptions` seed directly.
 ///
 /// ```swift
 /// var generator = SeededGenerator(seed: 42)

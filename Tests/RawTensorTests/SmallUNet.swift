@@ -1,6 +1,6 @@
 @testable import RawTensor
 
-/// The encoder of method.md's default network (two 3x3 convolutions per level, LeakyReLU 0.2, 2x2 max
+/// The encoder of the paper network of Documentation/Method.md (two 3x3 convolutions per level, LeakyReLU 0.2, 2x2 max
 /// pooling between levels), with configurable widths so tests can keep it tiny.
 final class Level: Module {
     let conv1: Conv2d
@@ -62,7 +62,7 @@ final class Decoder: Module {
     }
 }
 
-/// Two encoder-decoder pairs (cameras A and B) trained with the three losses of method.md.
+/// Two encoder-decoder pairs (cameras A and B) trained with the three losses of Documentation/Method.md.
 final class UNetPair: Module {
     let encoderA: Encoder, decoderA: Decoder, encoderB: Encoder, decoderB: Decoder
     init(channels: [Int], seed: UInt64) {

@@ -2,9 +2,9 @@
 // - our `matmul` against raw `cblas_sgemm` at 1024^3;
 // - conv2d 3x3 forward+backward at U-Net sizes against raw `cblas_sgemm` doing the same number of
 //   FLOPs in the convolution's own GEMM shape (outC x HW x 9 inC per image, three products);
-// - one training step of the default two-camera U-Net pair of method.md (8+8 unpaired patches and
-//   4 anchor pairs of 128x128 packed pixels, three L1 losses, Adam), to compare with PyTorch's
-//   reference script (shared/anchors/torch_unet_bench.py) run on the same machine.
+// - one training step of the paper's two-camera U-Net pair (Documentation/Method.md; 8+8 unpaired
+//   patches and 4 anchor pairs of 128x128 packed pixels, three L1 losses, Adam), to compare with
+//   the PyTorch reference of Documentation/Performance.md run on the same machine.
 // The custom metric "GFLOP/s" is computed from each iteration's own wall-clock time.
 import Benchmark
 import CBLASReference
@@ -43,7 +43,7 @@ private func measureRate(_ benchmark: Benchmark, flops: Double, _ body: () -> Vo
     benchmark.stopMeasurement()
 }
 
-// MARK: - The default network of method.md, built from RawTensor layers
+// MARK: - The paper network of Documentation/Method.md, built from RawTensor layers
 
 private final class Level: Module {
     let conv1: Conv2d, conv2: Conv2d
