@@ -45,8 +45,8 @@ extension Trainer {
         if !changed.isEmpty {
             throw .incompatibleCheckpoint(path: r.url.path, reason: "the configuration differs in: \(changed.joined(separator: ", "))")
         }
-        if r.state.configuration.steps != c.steps {
-            notes.append("the run length changed from \(r.state.configuration.steps) to \(c.steps) steps; "
+        if r.state.configuration.optimization.steps != c.optimization.steps {
+            notes.append("the run length changed from \(r.state.configuration.optimization.steps) to \(c.optimization.steps) steps; "
                          + "with a decaying schedule the rest of the run differs from an uninterrupted one")
         }
         let bases = DirectionPair(aToB: r.state.baseMappingAToB, bToA: r.state.baseMappingBToA).unwrapped()
@@ -90,17 +90,13 @@ extension Trainer {
         notes.append("resumed from \(r.url.path) at step \(step)")
     }
 
-    /// The top-level configuration keys that differ, ignoring those that do not change the
-    /// computation (run length, checkpoint and validation settings).
+    /// The (flat JSON) configuration keys that differ, ignoring those that do not change the
+    /// computation (run length, ``TrainingConfiguration/monitoring``).
     static func changedKeys(_ a: TrainingConfiguration, _ b: TrainingConfiguration) -> [String] {
         func neutral(_ c: TrainingConfiguration) -> TrainingConfiguration {
             var c = c
-            c.steps = 0
-            c.checkpointInterval = 0
-            c.keepCheckpoints = 1
-            c.validationInterval = 0
-            c.validationPairs = 0
-            c.validationCrop = 0
+            c.optimization.steps = 0
+            c.monitoring = MonitoringConfiguration()
             c.preset = .default
             return c
         }
@@ -133,7 +129,7 @@ extension Trainer {
             exposureAToB: network.targetExposures.aToB, exposureBToA: network.targetExposures.bToA,
             sampler: sampler.state, losses: lastLosses, validation: lastValidation, seconds: secondsBefore + sessionSeconds)
         let url = try CheckpointStore.write(state: state, weights: network.weightArchive(), optimizer: updater.stateArchive(),
-                                            in: modelDirectory, keep: configuration.keepCheckpoints, fault: checkpointFault)
+                                            in: modelDirectory, keep: configuration.monitoring.keepCheckpoints, fault: checkpointFault)
         lastCheckpoint = url
         return url
     }

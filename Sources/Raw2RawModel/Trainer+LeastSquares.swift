@@ -135,10 +135,10 @@ extension Trainer {
         let kinds = c.model.baseMapping.candidateKinds
         let validated = c.model.architecture == .residual && c.model.baseMapping == .anchorValidated
         let needsAnchors = c.model.architecture == .residual && (!kinds.isEmpty || validated || c.model.predictsTargetExposure)
-        let anchors = needsAnchors ? try Self.subsampledAnchors(data.anchors, pixelsPerPair: c.baseFitPixelsPerPair) : ([], [])
+        let anchors = needsAnchors ? try Self.subsampledAnchors(data.anchors, pixelsPerPair: c.sampling.baseFitPixelsPerPair) : ([], [])
         if validated {
             let selected = try Self.selectBases(configuration: c.model, data: data, anchors: anchors,
-                                                pixelsPerImage: c.baseFitPixelsPerPair, seed: c.seed)
+                                                pixelsPerImage: c.sampling.baseFitPixelsPerPair, seed: c.seed)
             bases = DirectionPair(aToB: selected.aToB.mapping, bToA: selected.bToA.mapping)
             anchorGains = DirectionPair(aToB: selected.aToB.gains, bToA: selected.bToA.gains)
             selectedExposures = DirectionPair(aToB: selected.aToB.exposure, bToA: selected.bToA.exposure)
@@ -162,7 +162,7 @@ extension Trainer {
             network.targetExposures = selectedExposures
         } else if c.model.predictsTargetExposure {
             let exposures = try Self.fitTargetExposures(network: network, data: data, anchors: anchors,
-                                                        pixelsPerImage: c.baseFitPixelsPerPair)
+                                                        pixelsPerImage: c.sampling.baseFitPixelsPerPair)
             network.targetExposures = exposures
             notes.append("target exposure A to B: " + (exposures.aToB?.description ?? "none (no usable meter)"))
             notes.append("target exposure B to A: " + (exposures.bToA?.description ?? "none (no usable meter)"))

@@ -7,7 +7,7 @@ import RawTensor
 /// The training loop: single steps and whole runs.
 extension Trainer {
     /// Patches one step processes: unpaired patches of both cameras and both images of each anchor pair.
-    public var patchesPerStep: Int { 2 * configuration.unpairedBatchSize + 2 * configuration.anchorBatchSize }
+    public var patchesPerStep: Int { 2 * configuration.sampling.unpairedBatchSize + 2 * configuration.sampling.anchorBatchSize }
 
     /// The learning rate of the next step.
     public var learningRate: Float { updater.currentLearningRate }
@@ -19,8 +19,8 @@ extension Trainer {
     @discardableResult
     public func trainStep() throws(TrainingError) -> LossTerms {
         let start = Date()
-        let batch = try sampler.batch(step: step, unpaired: configuration.unpairedBatchSize,
-                                      anchorCount: configuration.anchorBatchSize)
+        let batch = try sampler.batch(step: step, unpaired: configuration.sampling.unpairedBatchSize,
+                                      anchorCount: configuration.sampling.anchorBatchSize)
         network.zeroGradients()
         let gains = anchorGains.map { $0.map { $0.map(Float.init) } }
         let (total, terms) = network.losses(batch, weights: configuration.lossWeights, kind: configuration.loss, anchorGains: gains)
@@ -44,29 +44,29 @@ extension Trainer {
         return terms
     }
 
-    /// Runs until ``TrainingConfiguration/steps`` steps are done, validating and writing
+    /// Runs until ``OptimizationConfiguration/steps`` steps are done, validating and writing
     /// checkpoints on schedule, then writes the final checkpoint and the model folder.
     /// - Parameter progress: called after every step.
     /// - Returns: the record stored in `model.json`.
     @discardableResult
     public func run(progress: ((TrainingProgress) -> Void)? = nil) throws(TrainingError) -> TrainingRecord {
         let c = configuration
-        while step < c.steps {
+        while step < c.optimization.steps {
             let lr = learningRate
             let terms = try trainStep()
             var checkpoint: URL?, validation: ValidationResult?
-            if c.validationInterval > 0 && (step % c.validationInterval == 0 || step == c.steps) {
+            if c.monitoring.validationInterval > 0 && (step % c.monitoring.validationInterval == 0 || step == c.optimization.steps) {
                 validation = try validate()
             }
-            if (c.checkpointInterval > 0 && step % c.checkpointInterval == 0) || step == c.steps {
+            if (c.monitoring.checkpointInterval > 0 && step % c.monitoring.checkpointInterval == 0) || step == c.optimization.steps {
                 checkpoint = try writeCheckpoint()
             }
             if let progress {
                 let sps = sessionSeconds > 0 ? Double(sessionSteps) / sessionSeconds : 0
                 progress(TrainingProgress(
-                    step: step, totalSteps: c.steps, losses: terms, learningRate: lr, stepsPerSecond: sps,
+                    step: step, totalSteps: c.optimization.steps, losses: terms, learningRate: lr, stepsPerSecond: sps,
                     patchesPerSecond: sps * Double(patchesPerStep), elapsedSeconds: secondsBefore + sessionSeconds,
-                    remainingSeconds: sps > 0 ? Double(c.steps - step) / sps : 0, checkpoint: checkpoint, validation: validation))
+                    remainingSeconds: sps > 0 ? Double(c.optimization.steps - step) / sps : 0, checkpoint: checkpoint, validation: validation))
             }
         }
         if lastCheckpoint == nil || CheckpointStore.list(in: modelDirectory).first?.step != step {

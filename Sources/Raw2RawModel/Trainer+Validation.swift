@@ -6,21 +6,21 @@ import RawTensor
 
 /// Validation on held-out pairs.
 extension Trainer {
-    /// Validates on up to ``TrainingConfiguration/validationPairs`` held-out pairs (centre crops of
-    /// at most ``TrainingConfiguration/validationCrop`` pixels, per-image context from the whole
+    /// Validates on up to ``MonitoringConfiguration/validationPairs`` held-out pairs (centre crops of
+    /// at most ``MonitoringConfiguration/validationCrop`` pixels, per-image context from the whole
     /// image); `nil` without validation data.
     @discardableResult
     public func validate() throws(TrainingError) -> ValidationResult? {
-        guard let pairs = data.validation, pairs.count > 0, configuration.validationPairs > 0 else { return nil }
+        guard let pairs = data.validation, pairs.count > 0, configuration.monitoring.validationPairs > 0 else { return nil }
         if validationSet == nil {
             var set: [(a: PackedImage, b: PackedImage, thumbA: Tensor, thumbB: Tensor)] = []
             let t = configuration.model.thumbnailSize, m = configuration.model.sizeMultiple
-            for i in 0..<min(pairs.count, configuration.validationPairs) {
+            for i in 0..<min(pairs.count, configuration.monitoring.validationPairs) {
                 let pair: (a: PackedImage, b: PackedImage)
                 do { pair = try pairs.pair(at: i) } catch { throw .dataset(error) }
                 guard pair.a.height >= m && pair.a.width >= m else { continue }
-                set.append((pair.a.centerCrop(maxSide: configuration.validationCrop, multiple: m),
-                            pair.b.centerCrop(maxSide: configuration.validationCrop, multiple: m),
+                set.append((pair.a.centerCrop(maxSide: configuration.monitoring.validationCrop, multiple: m),
+                            pair.b.centerCrop(maxSide: configuration.monitoring.validationCrop, multiple: m),
                             Tensor(shape: [1, 4, t, t], values: pair.a.thumbnail(size: t)),
                             Tensor(shape: [1, 4, t, t], values: pair.b.thumbnail(size: t))))
             }

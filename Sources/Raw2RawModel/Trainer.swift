@@ -67,7 +67,7 @@ public struct TrainingProgress: Sendable {
 /// Every step draws a batch of unpaired patches of each camera and of anchor pairs (random
 /// positions and flips), evaluates the weighted losses, back-propagates and takes one Adam step.
 /// Checkpoints (weights, optimizer moments, sampler state, step) are written every
-/// ``TrainingConfiguration/checkpointInterval`` steps; a trainer created with `resume: true`
+/// ``MonitoringConfiguration/checkpointInterval`` steps; a trainer created with `resume: true`
 /// continues from the newest one, and produces exactly the losses of a run that was never
 /// interrupted (same seed, same data, same machine). A NaN or infinite loss or gradient stops
 /// the run with ``TrainingError/nonFiniteLoss(step:terms:lastCheckpoint:)`` or
@@ -116,9 +116,9 @@ public final class Trainer {
         self.configuration = configuration
         self.data = data
         self.modelDirectory = modelDirectory
-        let adam = Adam(beta1: configuration.beta1, beta2: configuration.beta2, epsilon: configuration.epsilon)
-        updater = ParameterUpdater(optimizer: adam, learningRate: configuration.learningRate,
-                                   schedule: configuration.schedule.rawTensorSchedule(totalSteps: configuration.steps))
+        let adam = Adam(beta1: configuration.optimization.beta1, beta2: configuration.optimization.beta2, epsilon: configuration.optimization.epsilon)
+        updater = ParameterUpdater(optimizer: adam, learningRate: configuration.optimization.learningRate,
+                                   schedule: configuration.optimization.schedule.rawTensorSchedule(totalSteps: configuration.optimization.steps))
         let c = configuration
         var notes: [String] = []
         let checkpoint = resume ? Self.newestReadableCheckpoint(in: modelDirectory, notes: &notes) : nil
@@ -130,8 +130,8 @@ public final class Trainer {
         network = start.network
         anchorGains = start.anchorGains
         sampler = PatchSampler(unpairedA: data.unpairedA, unpairedB: data.unpairedB, anchors: data.anchors,
-                               patchSize: c.patchSize, thumbnailSize: c.model.thumbnailSize, flips: c.flips,
-                               residentImages: c.residentImages, refreshInterval: c.poolRefreshInterval,
+                               patchSize: c.sampling.patchSize, thumbnailSize: c.model.thumbnailSize, flips: c.sampling.flips,
+                               residentImages: c.sampling.residentImages, refreshInterval: c.sampling.poolRefreshInterval,
                                generator: SeededGenerator(seed: c.seed).derived(stream: 1))
         step = 0
         self.notes = notes
