@@ -9,6 +9,11 @@ extension Trainer {
     /// Validates on up to ``MonitoringConfiguration/validationPairs`` held-out pairs (centre crops of
     /// at most ``MonitoringConfiguration/validationCrop`` pixels, per-image context from the whole
     /// image); `nil` without validation data.
+    ///
+    /// Each crop goes through the mapping path of ``Raw2RawNetwork/map(_:direction:tiling:)``
+    /// (default tiling, target-exposure step metered on the mapped crop, clipping); the baseline
+    /// (``ValidationResult/basePSNRAToB``) takes the same path with the least-squares base alone.
+    /// When a crop is the whole image, its PSNR is that of `network.map` on the image.
     @discardableResult
     public func validate() throws(TrainingError) -> ValidationResult? {
         guard let pairs = data.validation, pairs.count > 0, configuration.monitoring.validationPairs > 0 else { return nil }
@@ -28,39 +33,24 @@ extension Trainer {
         }
         guard let set = validationSet, !set.isEmpty else { return nil }
         let options = MetricOptions(computesSSIM: false)
-        if basePSNR == nil {
+        /// Mean PSNR over the set in both directions of the mapping path at `stage`.
+        func meanPSNR(_ stage: Raw2RawNetwork.MappingStage) -> (ab: Double, ba: Double) {
             var ab = 0.0, ba = 0.0
             for v in set {
-                let ya = network.base(from: .a).mapImage(v.a), yb = network.base(from: .b).mapImage(v.b)
+                let correctionA = stage == .network ? network.imageCorrection(thumbnail: v.thumbA, from: .a) : nil
+                let correctionB = stage == .network ? network.imageCorrection(thumbnail: v.thumbB, from: .b) : nil
+                let ya = network.map(v.a, direction: .aToB, tiling: .default, correction: correctionA, stage: stage)
+                let yb = network.map(v.b, direction: .bToA, tiling: .default, correction: correctionB, stage: stage)
                 ab += ImageMetrics(prediction: ya, reference: v.b, options: options).psnr
                 ba += ImageMetrics(prediction: yb, reference: v.a, options: options).psnr
             }
-            basePSNR = (ab / Double(set.count), ba / Double(set.count))
+            return (ab / Double(set.count), ba / Double(set.count))
         }
-        var ab = 0.0, ba = 0.0
-        for v in set {
-            let ya = network.mapCrop(v.a, thumbnail: v.thumbA, from: .a)
-            let yb = network.mapCrop(v.b, thumbnail: v.thumbB, from: .b)
-            ab += ImageMetrics(prediction: ya, reference: v.b, options: options).psnr
-            ba += ImageMetrics(prediction: yb, reference: v.a, options: options).psnr
-        }
-        let result = ValidationResult(step: step, pairCount: set.count, psnrAToB: ab / Double(set.count),
-                                      psnrBToA: ba / Double(set.count), basePSNRAToB: basePSNR!.ab, basePSNRBToA: basePSNR!.ba)
+        if basePSNR == nil { basePSNR = meanPSNR(.base) }
+        let psnr = meanPSNR(.network)
+        let result = ValidationResult(step: step, pairCount: set.count, psnrAToB: psnr.ab,
+                                      psnrBToA: psnr.ba, basePSNRAToB: basePSNR!.ab, basePSNRBToA: basePSNR!.ba)
         lastValidation = result
         return result
-    }
-}
-
-extension Raw2RawNetwork {
-    /// Maps an image in one piece (its sides multiples of the pooling factor) with the per-image
-    /// correction of a given whole-image thumbnail; clipped to [0, 1].
-    func mapCrop(_ image: PackedImage, thumbnail: Tensor, from source: CameraSide) -> PackedImage {
-        let x = Tensor(channelsLast: image.values, batch: 1, height: image.height, width: image.width, channels: 4)
-        let correction = configuration.architecture == .residual ? imageCorrection(thumbnail: thumbnail, from: source) : nil
-        let y = withoutGradient {
-            map(Variable(x), features: mappingFeatures(Variable(x), camera: source), correction: correction.map { Variable($0) }, from: source).value
-        }
-        let values = Numerics.clipUnit(y.channelsLastScalars())
-        return PackedImage(height: image.height, width: image.width, values: values)
     }
 }

@@ -14,8 +14,8 @@ public struct ValidationResult: Codable, Sendable, Equatable {
     public var psnrAToB: Double
     /// Mean PSNR (dB) of the network's B-to-A mapping against the A images.
     public var psnrBToA: Double
-    /// Mean PSNR of the starting point on the same crops: the base mapping (residual
-    /// architecture) or the identity (paper).
+    /// Mean PSNR of the starting point on the same crops: the least-squares base mapping with
+    /// its target-exposure step and clipping (residual architecture), or the identity (paper).
     public var basePSNRAToB: Double
     /// The same for B to A.
     public var basePSNRBToA: Double
