@@ -46,12 +46,19 @@ extension Trainer {
 
     /// Runs until ``OptimizationConfiguration/steps`` steps are done, validating and writing
     /// checkpoints on schedule, then writes the final checkpoint and the model folder.
+    ///
+    /// The run honours task cancellation: before each step (and before the final checkpoint and
+    /// model) it checks `Task.isCancelled` and, if so, stops with
+    /// ``TrainingError/cancelled(step:lastCheckpoint:)``, writing nothing more; the newest
+    /// checkpoint stays intact, so a trainer created with `resume: true` continues from it.
     /// - Parameter progress: called after every step.
     /// - Returns: the record stored in `model.json`.
+    /// - Throws: ``TrainingError``, among them ``TrainingError/cancelled(step:lastCheckpoint:)``.
     @discardableResult
     public func run(progress: ((TrainingProgress) -> Void)? = nil) throws(TrainingError) -> TrainingRecord {
         let c = configuration
         while step < c.optimization.steps {
+            try checkCancellation()
             let lr = learningRate
             let terms = try trainStep()
             var checkpoint: URL?, validation: ValidationResult?
@@ -69,6 +76,7 @@ extension Trainer {
                     remainingSeconds: sps > 0 ? Double(c.optimization.steps - step) / sps : 0, checkpoint: checkpoint, validation: validation))
             }
         }
+        try checkCancellation()
         if lastCheckpoint == nil || CheckpointStore.list(in: modelDirectory).first?.step != step {
             try writeCheckpoint()
         }
@@ -81,6 +89,11 @@ extension Trainer {
     public var trainingRecord: TrainingRecord {
         TrainingRecord(configuration: configuration, steps: step, finalLosses: lastLosses, validation: lastValidation,
                        seconds: secondsBefore + sessionSeconds)
+    }
+
+    /// Throws ``TrainingError/cancelled(step:lastCheckpoint:)`` when the current task is cancelled.
+    func checkCancellation() throws(TrainingError) {
+        if Task.isCancelled { throw .cancelled(step: step, lastCheckpoint: lastCheckpoint?.path) }
     }
 }
 
