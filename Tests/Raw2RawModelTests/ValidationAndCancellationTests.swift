@@ -41,13 +41,14 @@ struct ValidationAndCancellationTests {
         let ds = SyntheticDataset(unpaired: 5, anchors: 3, tests: 0, size: 48)
         let out = SyntheticDataset.modelFolder()
         defer { ds.remove(); try? FileManager.default.removeItem(at: out) }
-        var c = TrainingConfiguration.tiny(.default, steps: 100_000)
-        c.monitoring.checkpointInterval = 2
+        var configuration = TrainingConfiguration.tiny(.default, steps: 100_000)
+        configuration.monitoring.checkpointInterval = 2
+        let c = configuration
         let data = try ds.trainingData()
         let (steps, continuation) = AsyncStream<Int>.makeStream()
         let task = Task.detached { () -> Result<Int, TrainingError> in
             defer { continuation.finish() }
-            do {
+            do throws(TrainingError) {
                 let trainer = try Trainer(configuration: c, data: data, modelDirectory: out)
                 return .success(try trainer.run { continuation.yield($0.step) }.steps)
             } catch {
