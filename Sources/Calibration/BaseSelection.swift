@@ -285,4 +285,49 @@ package enum BaseSelection {
         }
         return (chosen, scores, note)
     }
+
+    /// Fits `kind` on anchor pairs: with `aligningExposure`, with one free exposure gain per pair
+    /// (``ColorMapping/fitAligningExposure(_:sources:targets:weights:options:maximumIterations:)``),
+    /// otherwise plainly with gains of 1.
+    package static func fit(_ kind: ColorMapping.Kind, sources: [PackedImage], targets: [PackedImage], aligningExposure: Bool,
+                            options: FitOptions, iterations: Int = 20) throws(CalibrationError) -> (mapping: ColorMapping, gains: [Double]) {
+        if aligningExposure {
+            let f = try ColorMapping.fitAligningExposure(kind, sources: sources, targets: targets, options: options,
+                                                         maximumIterations: iterations)
+            return (f.mapping, f.gains)
+        }
+        return (try ColorMapping.fit(kind, sources: sources, targets: targets, options: options), [Double](repeating: 1, count: sources.count))
+    }
+
+    /// The kind with the lowest mean angular error over leave-one-pair-out folds, on anchors
+    /// subsampled to `validationPixels` pixels; root-polynomial 2 (or the first kind) with one kind
+    /// or fewer than 3 pairs, or when no kind could be fitted in every fold.
+    /// - Parameter label: what the one-line note calls the direction (e.g. `A->B`).
+    /// - Returns: the kind and a note saying why (`nil` without validation).
+    package static func chooseKind(_ kinds: [ColorMapping.Kind], sources: [PackedImage], targets: [PackedImage], aligningExposure: Bool,
+                                   options: FitOptions, validationPixels: Int, label: String) -> (kind: ColorMapping.Kind, note: String?) {
+        precondition(!kinds.isEmpty, "at least one candidate kind is needed")
+        let fallback = kinds.contains(.rootPolynomial2) ? .rootPolynomial2 : kinds[0]
+        guard kinds.count > 1 && sources.count >= 3 else { return (fallback, nil) }
+        let small = (sources.map { $0.evenSubsample(maxPixels: validationPixels) },
+                     targets.map { $0.evenSubsample(maxPixels: validationPixels) })
+        var scores: [(kind: ColorMapping.Kind, error: Double)] = []
+        for k in kinds {
+            var total = 0.0, folds = 0
+            for i in sources.indices {
+                let rest = sources.indices.filter { $0 != i }
+                guard let m = try? fit(k, sources: rest.map { small.0[$0] }, targets: rest.map { small.1[$0] },
+                                       aligningExposure: aligningExposure, options: options, iterations: 5).mapping,
+                      let angle = ImageMetrics(prediction: m.apply(to: small.0[i]), reference: small.1[i],
+                                               options: MetricOptions(computesSSIM: false)).angularError?.mean
+                else { continue }
+                total += angle
+                folds += 1
+            }
+            if folds == sources.count { scores.append((k, total / Double(folds))) }
+        }
+        guard let best = scores.min(by: { $0.error < $1.error }) else { return (fallback, nil) }
+        return (best.kind, "base mapping \(label): \(best.kind) chosen by leave-one-pair-out mean angular error ("
+            + scores.map { "\($0.kind) \(String(format: "%.3f", $0.error))°" }.joined(separator: ", ") + ")")
+    }
 }

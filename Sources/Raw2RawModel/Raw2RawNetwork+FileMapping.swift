@@ -146,3 +146,18 @@ extension Raw2RawNetwork {
         return [Double(out[0]) / g, 1, Double(out[3]) / g]
     }
 }
+
+extension Raw2RawNetwork {
+    /// Maps an image in one piece (its sides multiples of the pooling factor) with the per-image
+    /// correction of a given whole-image thumbnail and without the target-exposure step (for
+    /// colour ratios such as ``mappedNeutral(_:image:from:)``); clipped to [0, 1].
+    func mapCrop(_ image: PackedImage, thumbnail: Tensor, from source: CameraSide) -> PackedImage {
+        let x = Tensor(channelsLast: image.values, batch: 1, height: image.height, width: image.width, channels: 4)
+        let correction = imageCorrection(thumbnail: thumbnail, from: source)
+        let y = withoutGradient {
+            map(Variable(x), features: mappingFeatures(Variable(x), camera: source), correction: correction.map { Variable($0) }, from: source).value
+        }
+        let values = Numerics.clipUnit(y.channelsLastScalars())
+        return PackedImage(height: image.height, width: image.width, values: values)
+    }
+}

@@ -69,8 +69,25 @@ extension Raw2RawNetwork {
     /// With a target-exposure model (``targetExposures``), the whole mapped image is then
     /// rescaled to the target camera's predicted exposure. The result is clipped to [0, 1].
     public func map(_ image: PackedImage, direction: MappingDirection, tiling: TilingOptions = .default) -> PackedImage {
+        map(image, direction: direction, tiling: tiling, correction: imageCorrection(image, from: direction.source))
+    }
+
+    /// What `map(_:direction:tiling:correction:stage:)` applies before the exposure step and clipping.
+    enum MappingStage {
+        /// The whole network (inference, validation).
+        case network
+        /// The least-squares base mapping alone (validation's baseline).
+        case base
+    }
+
+    /// The one mapping path of inference (``map(_:direction:tiling:)``) and validation: the
+    /// network (or, with `stage` `.base`, its least-squares base alone) tile by tile with the
+    /// per-image `correction` given (computed from the thumbnail of the image `image` was cut
+    /// from), then the target-exposure step of `direction`, metered on the mapped `image`, then
+    /// clipping to [0, 1].
+    func map(_ image: PackedImage, direction: MappingDirection, tiling: TilingOptions, correction: Tensor?,
+             stage: MappingStage = .network) -> PackedImage {
         let source = direction.source
-        let correction = imageCorrection(image, from: source)
         let m = configuration.sizeMultiple
         let halo = resolvedHalo(tiling)
         let plan = TilePlan(height: image.height, width: image.width, tileSize: tiling.tileSize, halo: halo,
@@ -81,8 +98,14 @@ extension Raw2RawNetwork {
                 let window = Self.window(of: image, rows: row.windowStart..<row.windowEnd,
                                          columns: column.windowStart..<column.windowEnd)
                 let mapped = withoutGradient {
-                    map(Variable(window), features: mappingFeatures(Variable(window), camera: source),
-                        correction: correction.map { Variable($0) }, from: source).value
+                    let x = Variable(window)
+                    switch stage {
+                    case .network:
+                        return map(x, features: mappingFeatures(x, camera: source), correction: correction.map { Variable($0) },
+                                   from: source).value
+                    case .base:
+                        return base(from: source)(x).value
+                    }
                 }
                 let wh = row.windowEnd - row.windowStart, ww = column.windowEnd - column.windowStart
                 let plane = wh * ww
@@ -127,9 +150,10 @@ extension Raw2RawNetwork {
         return imageCorrection(thumbnail: thumb, from: source)
     }
 
-    /// The per-image correction for `[N, 4, t, t]` thumbnails.
+    /// The per-image correction for `[N, 4, t, t]` thumbnails (`nil` without a context branch or
+    /// outside the residual architecture).
     func imageCorrection(thumbnail: Tensor, from source: CameraSide) -> Tensor? {
-        guard let branch = context(from: source) else { return nil }
+        guard configuration.architecture == .residual, let branch = context(from: source) else { return nil }
         return withoutGradient { branch(Variable(thumbnail)).value }
     }
 

@@ -74,34 +74,8 @@ public struct ScheduleConfiguration: Codable, Sendable, Equatable {
     }
 }
 
-/// Everything that defines a training run: the model, the losses, the data sampling, the
-/// optimizer, checkpoints and validation.
-///
-/// Two named presets: ``default`` (the residual model, see ``ModelConfiguration``) and ``paper``
-/// (the paper's formulation: reconstruction + latent alignment + cross-camera mapping, L1, all at
-/// weight 1). Decoding a JSON object fills every missing key from the preset named by its
-/// `"preset"` key (default `"default"`), so a configuration file only lists what it changes:
-///
-/// ```json
-/// { "preset": "paper", "steps": 5000, "model": { "channels": [16, 32, 64] } }
-/// ```
-public struct TrainingConfiguration: Codable, Sendable, Equatable {
-    /// The preset these values started from.
-    public var preset: Preset
-    /// The network. Default ``ModelConfiguration/default``.
-    public var model: ModelConfiguration
-    /// Loss weights. Default: mapping 1, cycle 1, deviation 2, reconstruction 0, alignment 0
-    /// (`paper`: reconstruction 1, alignment 1, mapping 1, nothing else).
-    public var lossWeights: LossWeights
-    /// The distance of every loss term. Default `.l1`.
-    public var loss: LossKind
-    /// Side of the square training patches, in packed pixels (a multiple of the model's
-    /// ``ModelConfiguration/sizeMultiple``). Default 64.
-    public var patchSize: Int
-    /// Unpaired patches per camera per step. Default 8.
-    public var unpairedBatchSize: Int
-    /// Anchor-pair patches per step. Default 4.
-    public var anchorBatchSize: Int
+/// The optimizer and its schedule: the run length, Adam's settings and the learning rate.
+public struct OptimizationConfiguration: Codable, Sendable, Equatable {
     /// Optimizer steps of the run (0: fit the least-squares and exposure parts only). Default 1500 (`paper`: 2000).
     public var steps: Int
     /// Adam's base learning rate. Default 1e-3 (`paper`: 3e-4).
@@ -114,10 +88,66 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var beta2: Float
     /// Adam's epsilon. Default 1e-8.
     public var epsilon: Float
+
+    /// Creates optimizer settings; every default is the ``TrainingConfiguration/default`` preset's.
+    public init(steps: Int = 1500, learningRate: Float = 1e-3,
+                schedule: ScheduleConfiguration = ScheduleConfiguration(kind: .cosine, warmupSteps: 50, minimumFactor: 0.1),
+                beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
+        self.steps = steps
+        self.learningRate = learningRate
+        self.schedule = schedule
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+    }
+
+    /// The default preset's optimizer: 1500 steps, Adam 1e-3 with cosine decay to 0.1x after 50 warm-up steps.
+    public static let `default` = OptimizationConfiguration()
+
+    /// The paper's optimizer: 2000 steps, Adam 3e-4 at a constant rate.
+    public static let paper = OptimizationConfiguration(steps: 2000, learningRate: 3e-4, schedule: ScheduleConfiguration(kind: .constant))
+}
+
+/// What each training step draws from the data: patch size, batch sizes, augmentation, the
+/// pool of resident images, and the pixels the least-squares fits read.
+public struct SamplingConfiguration: Codable, Sendable, Equatable {
+    /// Side of the square training patches, in packed pixels (a multiple of the model's
+    /// ``ModelConfiguration/sizeMultiple``). Default 64.
+    public var patchSize: Int
+    /// Unpaired patches per camera per step. Default 8.
+    public var unpairedBatchSize: Int
+    /// Anchor-pair patches per step. Default 4.
+    public var anchorBatchSize: Int
     /// Random horizontal and vertical flips of training patches (pairs flip together). Default true.
     public var flips: Bool
-    /// The seed of every random choice (initial weights, patches, flips). Default 0.
-    public var seed: UInt64
+    /// Unpaired images per camera held in memory at once for sampling patches (0: all). A
+    /// resident image is swapped for a random other one every ``poolRefreshInterval`` steps, so
+    /// large datasets train in bounded memory. Default 16.
+    public var residentImages: Int
+    /// Steps between swaps of one resident unpaired image per camera. Default 4.
+    public var poolRefreshInterval: Int
+    /// The most pixels per anchor pair used to fit the least-squares base (an even subsample). Default 65536.
+    public var baseFitPixelsPerPair: Int
+
+    /// Creates sampling settings; every default is that of both presets.
+    public init(patchSize: Int = 64, unpairedBatchSize: Int = 8, anchorBatchSize: Int = 4, flips: Bool = true,
+                residentImages: Int = 16, poolRefreshInterval: Int = 4, baseFitPixelsPerPair: Int = 65536) {
+        self.patchSize = patchSize
+        self.unpairedBatchSize = unpairedBatchSize
+        self.anchorBatchSize = anchorBatchSize
+        self.flips = flips
+        self.residentImages = residentImages
+        self.poolRefreshInterval = poolRefreshInterval
+        self.baseFitPixelsPerPair = baseFitPixelsPerPair
+    }
+
+    /// The sampling of both presets: 64-pixel patches, 8 unpaired patches per camera and 4 anchor patches per step, flips.
+    public static let `default` = SamplingConfiguration()
+}
+
+/// Checkpoints and validation during a run. None of these settings changes the trained weights,
+/// so a run may resume with other values.
+public struct MonitoringConfiguration: Codable, Sendable, Equatable {
     /// Steps between checkpoints (0: only at the end). Default 250.
     public var checkpointInterval: Int
     /// How many checkpoints to keep on disk (the newest). Default 2.
@@ -128,108 +158,128 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var validationPairs: Int
     /// Validation maps a centre crop of at most this side (packed pixels) of each pair. Default 256.
     public var validationCrop: Int
-    /// Unpaired images per camera held in memory at once for sampling patches (0: all). A
-    /// resident image is swapped for a random other one every ``poolRefreshInterval`` steps, so
-    /// large datasets train in bounded memory. Default 16.
-    public var residentImages: Int
-    /// Steps between swaps of one resident unpaired image per camera. Default 4.
-    public var poolRefreshInterval: Int
-    /// The most pixels per anchor pair used to fit the least-squares base (an even subsample). Default 65536.
-    public var baseFitPixelsPerPair: Int
 
-    /// The default preset: the residual model with cycle consistency.
-    public static let `default` = TrainingConfiguration(
-        preset: .default, model: .default,
-        lossWeights: LossWeights(reconstruction: 0, alignment: 0, mapping: 1, cycle: 1, deviation: 2), loss: .l1,
-        patchSize: 64, unpairedBatchSize: 8, anchorBatchSize: 4, steps: 1500, learningRate: 1e-3,
-        schedule: ScheduleConfiguration(kind: .cosine, warmupSteps: 50, minimumFactor: 0.1),
-        beta1: 0.9, beta2: 0.999, epsilon: 1e-8, flips: true, seed: 0,
-        checkpointInterval: 250, keepCheckpoints: 2, validationInterval: 250, validationPairs: 8,
-        validationCrop: 256, residentImages: 16, poolRefreshInterval: 4, baseFitPixelsPerPair: 65536)
-
-    /// The paper's formulation: plain U-Net pair, reconstruction + alignment + mapping, L1, Adam 3e-4.
-    public static let paper = TrainingConfiguration(
-        preset: .paper, model: .paper,
-        lossWeights: LossWeights(reconstruction: 1, alignment: 1, mapping: 1, cycle: 0), loss: .l1,
-        patchSize: 64, unpairedBatchSize: 8, anchorBatchSize: 4, steps: 2000, learningRate: 3e-4,
-        schedule: ScheduleConfiguration(kind: .constant), beta1: 0.9, beta2: 0.999, epsilon: 1e-8,
-        flips: true, seed: 0, checkpointInterval: 250, keepCheckpoints: 2, validationInterval: 250,
-        validationPairs: 8, validationCrop: 256, residentImages: 16, poolRefreshInterval: 4,
-        baseFitPixelsPerPair: 65536)
-
-    /// The training presets share the model presets' names.
-    public typealias Preset = ModelConfiguration.Preset
-
-    /// Creates a configuration from every field.
-    public init(preset: Preset, model: ModelConfiguration, lossWeights: LossWeights, loss: LossKind,
-                patchSize: Int, unpairedBatchSize: Int, anchorBatchSize: Int, steps: Int, learningRate: Float,
-                schedule: ScheduleConfiguration, beta1: Float, beta2: Float, epsilon: Float, flips: Bool,
-                seed: UInt64, checkpointInterval: Int, keepCheckpoints: Int, validationInterval: Int,
-                validationPairs: Int, validationCrop: Int, residentImages: Int, poolRefreshInterval: Int,
-                baseFitPixelsPerPair: Int) {
-        self.preset = preset
-        self.model = model
-        self.lossWeights = lossWeights
-        self.loss = loss
-        self.patchSize = patchSize
-        self.unpairedBatchSize = unpairedBatchSize
-        self.anchorBatchSize = anchorBatchSize
-        self.steps = steps
-        self.learningRate = learningRate
-        self.schedule = schedule
-        self.beta1 = beta1
-        self.beta2 = beta2
-        self.epsilon = epsilon
-        self.flips = flips
-        self.seed = seed
+    /// Creates checkpoint and validation settings; every default is that of both presets.
+    public init(checkpointInterval: Int = 250, keepCheckpoints: Int = 2, validationInterval: Int = 250,
+                validationPairs: Int = 8, validationCrop: Int = 256) {
         self.checkpointInterval = checkpointInterval
         self.keepCheckpoints = keepCheckpoints
         self.validationInterval = validationInterval
         self.validationPairs = validationPairs
         self.validationCrop = validationCrop
-        self.residentImages = residentImages
-        self.poolRefreshInterval = poolRefreshInterval
-        self.baseFitPixelsPerPair = baseFitPixelsPerPair
+    }
+
+    /// The monitoring of both presets: a checkpoint and a validation (8 pairs, 256-pixel crops) every 250 steps, 2 checkpoints kept.
+    public static let `default` = MonitoringConfiguration()
+}
+
+extension LossWeights {
+    /// The default preset's weights: mapping 1, cycle 1, deviation 2, reconstruction 0, alignment 0.
+    public static let `default` = LossWeights(reconstruction: 0, alignment: 0, mapping: 1, cycle: 1, deviation: 2)
+
+    /// The paper's weights: reconstruction 1, alignment 1, mapping 1, nothing else.
+    public static let paper = LossWeights(reconstruction: 1, alignment: 1, mapping: 1, cycle: 0)
+}
+
+/// Everything that defines a training run: the model, the losses, the optimizer
+/// (``optimization``), the data sampling (``sampling``), checkpoints and validation
+/// (``monitoring``), and the seed.
+///
+/// Two named presets: ``default`` (the residual model, see ``ModelConfiguration``) and ``paper``
+/// (the paper's formulation: reconstruction + latent alignment + cross-camera mapping, L1, all at
+/// weight 1).
+///
+/// ### JSON
+///
+/// The JSON form (in configuration files, `model.json` and checkpoints) is one flat object: the
+/// fields of the groups appear at the top level under their own names, as they did before the
+/// groups existed. Decoding fills every missing key from the preset named by its `"preset"` key
+/// (default `"default"`), so a configuration file only lists what it changes:
+///
+/// ```json
+/// { "preset": "paper", "steps": 5000, "patchSize": 128, "model": { "channels": [16, 32, 64] } }
+/// ```
+public struct TrainingConfiguration: Codable, Sendable, Equatable {
+    /// The preset these values started from.
+    public var preset: Preset
+    /// The network. Default ``ModelConfiguration/default``.
+    public var model: ModelConfiguration
+    /// Loss weights. Default ``LossWeights/default`` (`paper`: ``LossWeights/paper``).
+    public var lossWeights: LossWeights
+    /// The distance of every loss term. Default `.l1`.
+    public var loss: LossKind
+    /// The optimizer: steps, learning rate and schedule, Adam's settings. Default
+    /// ``OptimizationConfiguration/default`` (`paper`: ``OptimizationConfiguration/paper``).
+    public var optimization: OptimizationConfiguration
+    /// Patches and batches, augmentation, resident images, least-squares fit pixels. Default ``SamplingConfiguration/default``.
+    public var sampling: SamplingConfiguration
+    /// Checkpoints and validation. Default ``MonitoringConfiguration/default``.
+    public var monitoring: MonitoringConfiguration
+    /// The seed of every random choice (initial weights, patches, flips, least-squares folds). Default 0.
+    public var seed: UInt64
+
+    /// The default preset: the residual model with cycle consistency.
+    public static let `default` = TrainingConfiguration()
+
+    /// The paper's formulation: plain U-Net pair, reconstruction + alignment + mapping, L1, Adam 3e-4.
+    public static let paper = TrainingConfiguration(preset: .paper, model: .paper, lossWeights: .paper, optimization: .paper)
+
+    /// The training presets share the model presets' names.
+    public typealias Preset = ModelConfiguration.Preset
+
+    /// Creates a configuration; every default is the ``default`` preset's.
+    public init(preset: Preset = .default, model: ModelConfiguration = .default, lossWeights: LossWeights = .default,
+                loss: LossKind = .l1, optimization: OptimizationConfiguration = .default,
+                sampling: SamplingConfiguration = .default, monitoring: MonitoringConfiguration = .default, seed: UInt64 = 0) {
+        self.preset = preset
+        self.model = model
+        self.lossWeights = lossWeights
+        self.loss = loss
+        self.optimization = optimization
+        self.sampling = sampling
+        self.monitoring = monitoring
+        self.seed = seed
     }
 
     /// A list of problems with the values (empty when the configuration is usable).
     public func problems() -> [String] {
         var out = model.problems()
+        let o = optimization, s = sampling, mon = monitoring
         let m = model.sizeMultiple
-        if patchSize < m || patchSize % m != 0 || patchSize > 1024 {
-            out.append("patchSize must be a multiple of \(m) (the model's pooling), at most 1024, got \(patchSize)")
+        if s.patchSize < m || s.patchSize % m != 0 || s.patchSize > 1024 {
+            out.append("patchSize must be a multiple of \(m) (the model's pooling), at most 1024, got \(s.patchSize)")
         }
-        if unpairedBatchSize < 0 || anchorBatchSize < 0 { out.append("batch sizes must not be negative") }
+        if s.unpairedBatchSize < 0 || s.anchorBatchSize < 0 { out.append("batch sizes must not be negative") }
         let w = lossWeights
         for (name, v) in [("reconstruction", w.reconstruction), ("alignment", w.alignment), ("mapping", w.mapping),
                           ("cycle", w.cycle), ("deviation", w.deviation)]
         where !(v >= 0 && v.isFinite) {
             out.append("loss weight \(name) must be finite and not negative, got \(v)")
         }
-        if (w.reconstruction > 0 || w.cycle > 0 || w.deviation > 0) && unpairedBatchSize == 0 {
+        if (w.reconstruction > 0 || w.cycle > 0 || w.deviation > 0) && s.unpairedBatchSize == 0 {
             out.append("reconstruction, cycle or deviation losses need unpairedBatchSize > 0")
         }
-        if (w.alignment > 0 || w.mapping > 0) && anchorBatchSize == 0 {
+        if (w.alignment > 0 || w.mapping > 0) && s.anchorBatchSize == 0 {
             out.append("alignment or mapping losses need anchorBatchSize > 0")
         }
         if w.reconstruction + w.alignment + w.mapping + w.cycle + w.deviation <= 0 { out.append("at least one loss weight must be positive") }
         if w.deviation > 0 && model.architecture != .residual { out.append("the deviation loss needs the residual architecture") }
         if model.architecture == .paper && w.alignment > 0 && model.channels.isEmpty { out.append("alignment needs encoder levels") }
-        if steps < 0 { out.append("steps must not be negative, got \(steps)") }
-        if steps > 0 && !model.hasLearnedMapping {
+        if o.steps < 0 { out.append("steps must not be negative, got \(o.steps)") }
+        if o.steps > 0 && !model.hasLearnedMapping {
             out.append("the model has no learned part (pixelResidual false, contextWidth 0): train it with 0 steps")
         }
-        if !(learningRate > 0 && learningRate.isFinite) { out.append("learningRate must be positive, got \(learningRate)") }
-        if schedule.warmupSteps < 0 { out.append("warmupSteps must not be negative") }
-        if !(schedule.minimumFactor >= 0 && schedule.minimumFactor <= 1) { out.append("minimumFactor must be in [0, 1]") }
-        if !(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1) { out.append("Adam betas must be in [0, 1)") }
-        if !(epsilon > 0) { out.append("Adam epsilon must be positive") }
-        if checkpointInterval < 0 { out.append("checkpointInterval must not be negative") }
-        if keepCheckpoints < 1 { out.append("keepCheckpoints must be at least 1") }
-        if validationInterval < 0 || validationPairs < 0 { out.append("validation settings must not be negative") }
-        if validationCrop < m { out.append("validationCrop must be at least \(m)") }
-        if residentImages < 0 || poolRefreshInterval < 1 { out.append("residentImages >= 0 and poolRefreshInterval >= 1 needed") }
-        if baseFitPixelsPerPair < 16 { out.append("baseFitPixelsPerPair must be at least 16") }
+        if !(o.learningRate > 0 && o.learningRate.isFinite) { out.append("learningRate must be positive, got \(o.learningRate)") }
+        if o.schedule.warmupSteps < 0 { out.append("warmupSteps must not be negative") }
+        if !(o.schedule.minimumFactor >= 0 && o.schedule.minimumFactor <= 1) { out.append("minimumFactor must be in [0, 1]") }
+        if !(o.beta1 >= 0 && o.beta1 < 1 && o.beta2 >= 0 && o.beta2 < 1) { out.append("Adam betas must be in [0, 1)") }
+        if !(o.epsilon > 0) { out.append("Adam epsilon must be positive") }
+        if mon.checkpointInterval < 0 { out.append("checkpointInterval must not be negative") }
+        if mon.keepCheckpoints < 1 { out.append("keepCheckpoints must be at least 1") }
+        if mon.validationInterval < 0 || mon.validationPairs < 0 { out.append("validation settings must not be negative") }
+        if mon.validationCrop < m { out.append("validationCrop must be at least \(m)") }
+        if s.residentImages < 0 || s.poolRefreshInterval < 1 { out.append("residentImages >= 0 and poolRefreshInterval >= 1 needed") }
+        if s.baseFitPixelsPerPair < 16 { out.append("baseFitPixelsPerPair must be at least 16") }
         return out
     }
 
@@ -239,13 +289,19 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         case validationInterval, validationPairs, validationCrop, residentImages, poolRefreshInterval, baseFitPixelsPerPair
     }
 
-    /// Decodes a configuration; missing keys take the values of the preset named by `"preset"`.
+    /// Decodes a configuration from its flat JSON form; missing keys take the values of the
+    /// preset named by `"preset"`.
     ///
-    /// A nested `"model"` object without its own `"preset"` starts from this preset's model.
+    /// The groups' fields are read from the top level (as every model folder and checkpoint
+    /// written so far has them). A nested `"model"` object without its own `"preset"` starts
+    /// from this preset's model.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let name = try c.decodeIfPresent(Preset.self, forKey: .preset) ?? .default
         let base = name.trainingConfiguration
+        func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T {
+            try c.decodeIfPresent(T.self, forKey: key) ?? fallback
+        }
         preset = name
         if c.contains(.model) {
             model = try ModelConfiguration(decoding: c.superDecoder(forKey: .model), defaultPreset: base.model.preset)
@@ -253,26 +309,58 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
             model = base.model
         }
         lossWeights = try c.decodeIfPresent(PartialLossWeights.self, forKey: .lossWeights)?.filled(from: base.lossWeights) ?? base.lossWeights
-        loss = try c.decodeIfPresent(LossKind.self, forKey: .loss) ?? base.loss
-        patchSize = try c.decodeIfPresent(Int.self, forKey: .patchSize) ?? base.patchSize
-        unpairedBatchSize = try c.decodeIfPresent(Int.self, forKey: .unpairedBatchSize) ?? base.unpairedBatchSize
-        anchorBatchSize = try c.decodeIfPresent(Int.self, forKey: .anchorBatchSize) ?? base.anchorBatchSize
-        steps = try c.decodeIfPresent(Int.self, forKey: .steps) ?? base.steps
-        learningRate = try c.decodeIfPresent(Float.self, forKey: .learningRate) ?? base.learningRate
-        schedule = try c.decodeIfPresent(ScheduleConfiguration.self, forKey: .schedule) ?? base.schedule
-        beta1 = try c.decodeIfPresent(Float.self, forKey: .beta1) ?? base.beta1
-        beta2 = try c.decodeIfPresent(Float.self, forKey: .beta2) ?? base.beta2
-        epsilon = try c.decodeIfPresent(Float.self, forKey: .epsilon) ?? base.epsilon
-        flips = try c.decodeIfPresent(Bool.self, forKey: .flips) ?? base.flips
-        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? base.seed
-        checkpointInterval = try c.decodeIfPresent(Int.self, forKey: .checkpointInterval) ?? base.checkpointInterval
-        keepCheckpoints = try c.decodeIfPresent(Int.self, forKey: .keepCheckpoints) ?? base.keepCheckpoints
-        validationInterval = try c.decodeIfPresent(Int.self, forKey: .validationInterval) ?? base.validationInterval
-        validationPairs = try c.decodeIfPresent(Int.self, forKey: .validationPairs) ?? base.validationPairs
-        validationCrop = try c.decodeIfPresent(Int.self, forKey: .validationCrop) ?? base.validationCrop
-        residentImages = try c.decodeIfPresent(Int.self, forKey: .residentImages) ?? base.residentImages
-        poolRefreshInterval = try c.decodeIfPresent(Int.self, forKey: .poolRefreshInterval) ?? base.poolRefreshInterval
-        baseFitPixelsPerPair = try c.decodeIfPresent(Int.self, forKey: .baseFitPixelsPerPair) ?? base.baseFitPixelsPerPair
+        loss = try value(.loss, base.loss)
+        seed = try value(.seed, base.seed)
+        let o = base.optimization
+        optimization = OptimizationConfiguration(
+            steps: try value(.steps, o.steps), learningRate: try value(.learningRate, o.learningRate),
+            schedule: try value(.schedule, o.schedule), beta1: try value(.beta1, o.beta1), beta2: try value(.beta2, o.beta2),
+            epsilon: try value(.epsilon, o.epsilon))
+        let s = base.sampling
+        sampling = SamplingConfiguration(
+            patchSize: try value(.patchSize, s.patchSize), unpairedBatchSize: try value(.unpairedBatchSize, s.unpairedBatchSize),
+            anchorBatchSize: try value(.anchorBatchSize, s.anchorBatchSize), flips: try value(.flips, s.flips),
+            residentImages: try value(.residentImages, s.residentImages),
+            poolRefreshInterval: try value(.poolRefreshInterval, s.poolRefreshInterval),
+            baseFitPixelsPerPair: try value(.baseFitPixelsPerPair, s.baseFitPixelsPerPair))
+        let m = base.monitoring
+        monitoring = MonitoringConfiguration(
+            checkpointInterval: try value(.checkpointInterval, m.checkpointInterval),
+            keepCheckpoints: try value(.keepCheckpoints, m.keepCheckpoints),
+            validationInterval: try value(.validationInterval, m.validationInterval),
+            validationPairs: try value(.validationPairs, m.validationPairs),
+            validationCrop: try value(.validationCrop, m.validationCrop))
+    }
+
+    /// Encodes the flat JSON form: every field of the groups at the top level under its own name.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(preset, forKey: .preset)
+        try c.encode(model, forKey: .model)
+        try c.encode(lossWeights, forKey: .lossWeights)
+        try c.encode(loss, forKey: .loss)
+        try c.encode(seed, forKey: .seed)
+        let o = optimization
+        try c.encode(o.steps, forKey: .steps)
+        try c.encode(o.learningRate, forKey: .learningRate)
+        try c.encode(o.schedule, forKey: .schedule)
+        try c.encode(o.beta1, forKey: .beta1)
+        try c.encode(o.beta2, forKey: .beta2)
+        try c.encode(o.epsilon, forKey: .epsilon)
+        let s = sampling
+        try c.encode(s.patchSize, forKey: .patchSize)
+        try c.encode(s.unpairedBatchSize, forKey: .unpairedBatchSize)
+        try c.encode(s.anchorBatchSize, forKey: .anchorBatchSize)
+        try c.encode(s.flips, forKey: .flips)
+        try c.encode(s.residentImages, forKey: .residentImages)
+        try c.encode(s.poolRefreshInterval, forKey: .poolRefreshInterval)
+        try c.encode(s.baseFitPixelsPerPair, forKey: .baseFitPixelsPerPair)
+        let m = monitoring
+        try c.encode(m.checkpointInterval, forKey: .checkpointInterval)
+        try c.encode(m.keepCheckpoints, forKey: .keepCheckpoints)
+        try c.encode(m.validationInterval, forKey: .validationInterval)
+        try c.encode(m.validationPairs, forKey: .validationPairs)
+        try c.encode(m.validationCrop, forKey: .validationCrop)
     }
 }
 

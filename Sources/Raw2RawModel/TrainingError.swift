@@ -29,6 +29,10 @@ public enum TrainingError: Error, Sendable, Equatable, CustomStringConvertible {
     case incompatibleCheckpoint(path: String, reason: String)
     /// A model folder or file could not be written or read (the final model, or a checkpoint's files).
     case model(ModelError)
+    /// The task running ``Trainer/run(progress:)`` was cancelled after `step` steps; nothing
+    /// after the newest checkpoint (`lastCheckpoint`, if any) was written, and a trainer created
+    /// with `resume: true` continues from it.
+    case cancelled(step: Int, lastCheckpoint: String?)
     /// The least-squares base mapping of `direction` (a `kind` mapping) could not be fitted on the anchor pairs.
     case baseMapping(direction: MappingDirection, kind: ColorMapping.Kind, error: CalibrationError)
 
@@ -54,6 +58,9 @@ public enum TrainingError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(p): cannot resume from this checkpoint (\(r))"
         case .model(let e):
             return e.description
+        case .cancelled(let step, let last):
+            return "training was cancelled after step \(step)" + Self.checkpointNote(last)
+                + (last == nil ? "" : " (resume continues from it)")
         case .baseMapping(let d, let kind, let e):
             return "cannot fit the \(d) least-squares base mapping (\(kind.rawValue)) on the anchor pairs: \(e.description)"
         }

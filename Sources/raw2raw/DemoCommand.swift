@@ -65,7 +65,7 @@ struct DemoCommand: ParsableCommand {
 
         // 2. Training.
         var training = TrainingConfiguration.default
-        training.steps = steps
+        training.optimization.steps = steps
         training.seed = seed
         if let done = try? Raw2RawNetwork.readDescription(modelURL), let record = done.training, record.steps == steps,
            done.cameraA == cameraA, done.cameraB == cameraB {
@@ -77,7 +77,7 @@ struct DemoCommand: ParsableCommand {
             let trainer = try Trainer(configuration: training, data: trainingData, modelDirectory: modelURL, resume: true)
             for note in trainer.notes where !note.hasPrefix("no checkpoint to resume") { say("  " + note) }
             say("  \(trainer.network.parameterCount) parameters, \(trainer.patchesPerStep) patches of "
-                  + "\(training.patchSize)x\(training.patchSize) per step")
+                  + "\(training.sampling.patchSize)x\(training.sampling.patchSize) per step")
             let interval = max(1, steps / 15)
             let record = try trainer.run { p in
                 if p.step % interval == 0 || p.step == p.totalSteps || p.step == 1 {

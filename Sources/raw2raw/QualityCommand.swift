@@ -80,7 +80,7 @@ struct QualityCommand: ParsableCommand {
             var models: [(name: String, url: URL)] = []
             for seed in seeds {
                 var c = TrainingConfiguration.default
-                c.steps = steps
+                c.optimization.steps = steps
                 c.seed = seed
                 let url = root.appendingPathComponent("models/\(pair.name)/seed-\(seed)")
                 try train(c, data: trainingData, into: url, label: "\(pair.name) seed \(seed)", progress: progress)
@@ -89,7 +89,7 @@ struct QualityCommand: ParsableCommand {
             }
             for v in variants {
                 var c = TrainingConfiguration.default
-                c.steps = steps
+                c.optimization.steps = steps
                 c.seed = seeds[0]
                 v.configure(&c)
                 let url = root.appendingPathComponent("models/\(pair.name)/\(v.name)")
@@ -132,12 +132,12 @@ struct QualityCommand: ParsableCommand {
     /// Trains `configuration` into `url` unless a complete model of that many steps is there; resumes otherwise.
     func train(_ configuration: TrainingConfiguration, data: TrainingData, into url: URL, label: String,
                progress: (String) -> Void) throws {
-        if let done = try? Raw2RawNetwork.readDescription(url), let record = done.training, record.steps == configuration.steps,
+        if let done = try? Raw2RawNetwork.readDescription(url), let record = done.training, record.steps == configuration.optimization.steps,
            record.configuration == configuration {
             progress("\(label): complete, kept")
             return
         }
-        progress("\(label): training \(configuration.steps) steps")
+        progress("\(label): training \(configuration.optimization.steps) steps")
         let trainer = try Trainer(configuration: configuration, data: data, modelDirectory: url, resume: true)
         for note in trainer.notes where note.hasPrefix("base ") || note.hasPrefix("target exposure") { say("  " + note) }
         try trainer.run()

@@ -89,17 +89,17 @@ struct QualityVariant: Sendable {
     /// choice (the base kind by angular cross-validation, always exposure-modelled).
     static let ablation: [QualityVariant] = [
         QualityVariant(name: "learned-no-correction", summary: "no learned per-image correction (no context branch, 0 training steps)") { c in
-            c.steps = 0
+            c.optimization.steps = 0
             c.model.contextWidth = 0
         },
         QualityVariant(name: "learned-no-exposure-model", summary: "no correction, no exposure-aligned fit and no target exposure: plain fits and the identity only") { c in
-            c.steps = 0
+            c.optimization.steps = 0
             c.model.contextWidth = 0
             c.model.alignsAnchorExposure = false
             c.model.predictsTargetExposure = false
         },
         QualityVariant(name: "learned-previous-selection", summary: "no correction, the previous default's base choice (exposure-modelled, kind by angular cross-validation)") { c in
-            c.steps = 0
+            c.optimization.steps = 0
             c.model.contextWidth = 0
             c.model.baseMapping = .crossValidated
         },

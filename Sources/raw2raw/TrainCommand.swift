@@ -69,7 +69,7 @@ struct TrainCommand: ParsableCommand {
         } else {
             configuration = preset.trainingConfiguration
         }
-        if let steps { configuration.steps = steps }
+        if let steps { configuration.optimization.steps = steps }
         if let seed { configuration.seed = seed }
         let problems = configuration.problems()
         guard problems.isEmpty else { throw TrainCommandError("invalid configuration: " + problems.joined(separator: "; ")) }
@@ -86,7 +86,7 @@ struct TrainCommand: ParsableCommand {
         print("model: \(configuration.model.architecture.rawValue) (\(configuration.preset) preset), "
               + "channels \(configuration.model.channels), \(network.parameterCount) parameters, "
               + "base \(configuration.model.architecture == .residual ? configuration.model.baseMapping.rawValue : "none"); "
-              + "\(configuration.steps) steps of \(trainer.patchesPerStep) patches of \(configuration.patchSize)x\(configuration.patchSize)")
+              + "\(configuration.optimization.steps) steps of \(trainer.patchesPerStep) patches of \(configuration.sampling.patchSize)x\(configuration.sampling.patchSize)")
 
         let line = ProgressLine(interactive: isatty(STDOUT_FILENO) != 0 && !quiet)
         let record = try trainer.run { p in

@@ -18,11 +18,11 @@ func checkpointEntries(_ folder: URL) -> [String] {
 struct CheckpointTests {
     static func config(steps: Int = 12, seed: UInt64 = 3) -> TrainingConfiguration {
         var c = TrainingConfiguration.tiny(.default, steps: steps)
-        c.checkpointInterval = 4
-        c.keepCheckpoints = 3
+        c.monitoring.checkpointInterval = 4
+        c.monitoring.keepCheckpoints = 3
         c.seed = seed
-        c.residentImages = 3      // exercise the pool swaps
-        c.poolRefreshInterval = 2
+        c.sampling.residentImages = 3      // exercise the pool swaps
+        c.sampling.poolRefreshInterval = 2
         return c
     }
 
@@ -51,8 +51,8 @@ struct CheckpointTests {
         let full = SyntheticDataset.modelFolder(), split = SyntheticDataset.modelFolder()
         defer { ds.remove(); try? FileManager.default.removeItem(at: full); try? FileManager.default.removeItem(at: split) }
         var c = Self.config()
-        c.validationInterval = 4
-        c.validationCrop = 32
+        c.monitoring.validationInterval = 4
+        c.monitoring.validationCrop = 32
         let uninterrupted = try Trainer(configuration: c, data: ds.trainingData(), modelDirectory: full)
         var expected: [LossTerms] = []
         try uninterrupted.run { expected.append($0.losses) }
@@ -62,7 +62,7 @@ struct CheckpointTests {
         var seen: [LossTerms] = []
         while first.step < 6 {
             seen.append(try first.trainStep())
-            if first.step % c.checkpointInterval == 0 { try first.writeCheckpoint() }
+            if first.step % c.monitoring.checkpointInterval == 0 { try first.writeCheckpoint() }
         }
         #expect(seen == Array(expected.prefix(6)))
         #expect(checkpointEntries(split) == ["step-00000004"])
@@ -87,7 +87,7 @@ struct CheckpointTests {
         let t = try Trainer(configuration: Self.config(steps: 4), data: ds.trainingData(), modelDirectory: out)
         try t.run()
         var other = Self.config(steps: 4)
-        other.learningRate *= 2
+        other.optimization.learningRate *= 2
         do {
             _ = try Trainer(configuration: other, data: ds.trainingData(), modelDirectory: out, resume: true)
             Issue.record("resumed with another learning rate")

@@ -93,7 +93,7 @@ struct ComponentTests {
         let json = #"{"preset": "paper", "steps": 5000, "lossWeights": {"cycle": 0.5}, "model": {"channels": [16, 32, 64]}}"#
         let c = try JSONDecoder().decode(TrainingConfiguration.self, from: Data(json.utf8))
         var expected = TrainingConfiguration.paper
-        expected.steps = 5000
+        expected.optimization.steps = 5000
         expected.lossWeights.cycle = 0.5
         expected.model.channels = [16, 32, 64]
         #expect(c == expected)
@@ -107,7 +107,7 @@ struct ComponentTests {
             try JSONDecoder().decode(TrainingConfiguration.self, from: Data(#"{"preset": "fancy"}"#.utf8))
         }
         var bad = TrainingConfiguration.default
-        bad.patchSize = 30
+        bad.sampling.patchSize = 30
         bad.model.correctionInitScale = 0
         bad.lossWeights.mapping = -1
         let problems = bad.problems()

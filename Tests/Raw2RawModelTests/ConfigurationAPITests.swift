@@ -47,4 +47,63 @@ struct ConfigurationAPITests {
             Issue.record("unexpected error \(error)")
         }
     }
+
+}
+
+@Suite("Training configuration groups and their flat JSON")
+struct TrainingConfigurationJSONTests {
+    /// The `training.configuration` object of a model.json written by `raw2raw quality` (seed 2,
+    /// 400 steps) before the configuration had groups, verbatim.
+    static let flatModelJSON = #"""
+        {"anchorBatchSize": 4, "baseFitPixelsPerPair": 65536, "beta1": 0.9, "beta2": 0.999, "checkpointInterval": 250, "epsilon": 1e-08, "flips": true, "keepCheckpoints": 2, "learningRate": 0.001, "loss": "l1", "lossWeights": {"alignment": 0, "cycle": 1, "deviation": 2, "mapping": 1, "reconstruction": 0}, "model": {"activation": "leakyReLU", "alignsAnchorExposure": true, "architecture": "residual", "baseMapping": "anchorValidated", "channels": [16, 32, 64], "contextWidth": 32, "correctionInitScale": 0.001, "kernelSize": 3, "negativeSlope": 0.2, "outputRange": "clamp", "pixelResidual": false, "predictsTargetExposure": true, "preset": "default", "thumbnailSize": 32}, "patchSize": 64, "poolRefreshInterval": 4, "preset": "default", "residentImages": 16, "schedule": {"kind": "cosine", "minimumFactor": 0.1, "warmupSteps": 50}, "seed": 2, "steps": 400, "unpairedBatchSize": 8, "validationCrop": 256, "validationInterval": 250, "validationPairs": 8}
+        """#
+
+    @Test("a configuration written before the groups decodes into them, and encodes back to the same flat object")
+    func oldFlatJSON() throws {
+        let data = Data(Self.flatModelJSON.utf8)
+        let c = try JSONDecoder().decode(TrainingConfiguration.self, from: data)
+        var expected = TrainingConfiguration.default
+        expected.optimization.steps = 400
+        expected.seed = 2
+        #expect(c == expected)
+        #expect(c.optimization.learningRate == 1e-3 && c.sampling.patchSize == 64 && c.monitoring.checkpointInterval == 250)
+        let written = try JSONSerialization.jsonObject(with: Raw2RawNetwork.encodeJSON(c)) as? NSDictionary
+        let original = try JSONSerialization.jsonObject(with: data) as? NSDictionary
+        #expect(written != nil && written == original)
+    }
+
+    @Test("a flat configuration file changing a few keys of a preset fills the groups from it")
+    func partialFlatFile() throws {
+        let json = #"{"preset": "paper", "steps": 5000, "patchSize": 128, "keepCheckpoints": 5, "beta2": 0.99}"#
+        let c = try JSONDecoder().decode(TrainingConfiguration.self, from: Data(json.utf8))
+        var expected = TrainingConfiguration.paper
+        expected.optimization.steps = 5000
+        expected.optimization.beta2 = 0.99
+        expected.sampling.patchSize = 128
+        expected.monitoring.keepCheckpoints = 5
+        #expect(c == expected)
+        #expect(c.optimization.learningRate == 3e-4 && c.optimization.schedule.kind == .constant)
+    }
+
+    @Test("the groups' initialisers default to the default preset; the presets differ only where documented")
+    func groupDefaults() {
+        #expect(TrainingConfiguration() == .default)
+        #expect(TrainingConfiguration.default.optimization == OptimizationConfiguration())
+        #expect(TrainingConfiguration.default.lossWeights == .default)
+        #expect(TrainingConfiguration.paper.sampling == .default && TrainingConfiguration.paper.monitoring == .default)
+        #expect(TrainingConfiguration.paper.optimization == OptimizationConfiguration.paper)
+        #expect(TrainingConfiguration.paper.lossWeights == .paper)
+    }
+
+    @Test("changedKeys names the flat keys that differ and ignores run length and monitoring")
+    func changedKeysOnGroups() {
+        let a = TrainingConfiguration.default
+        var b = a
+        b.optimization.steps = 10
+        b.monitoring = MonitoringConfiguration(checkpointInterval: 1, keepCheckpoints: 9, validationInterval: 3, validationPairs: 1, validationCrop: 16)
+        #expect(Trainer.changedKeys(a, b).isEmpty)
+        b.optimization.learningRate = 5e-4
+        b.sampling.flips = false
+        #expect(Trainer.changedKeys(a, b) == ["flips", "learningRate"])
+    }
 }

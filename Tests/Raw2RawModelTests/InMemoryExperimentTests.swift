@@ -14,13 +14,13 @@ struct InMemoryExperimentTests {
         training.model.channels = [8, 16]
         training.model.contextWidth = 8
         training.model.thumbnailSize = 16
-        training.patchSize = 32
-        training.unpairedBatchSize = 4
-        training.anchorBatchSize = 4
-        training.baseFitPixelsPerPair = 4096
-        training.checkpointInterval = 0
-        training.validationInterval = 0
-        training.steps = steps
+        training.sampling.patchSize = 32
+        training.sampling.unpairedBatchSize = 4
+        training.sampling.anchorBatchSize = 4
+        training.sampling.baseFitPixelsPerPair = 4096
+        training.monitoring.checkpointInterval = 0
+        training.monitoring.validationInterval = 0
+        training.optimization.steps = steps
         return training
     }
 

@@ -130,13 +130,13 @@ extension TrainingConfiguration {
             c.model.contextWidth = 8
         }
         c.model.thumbnailSize = 16
-        c.patchSize = 32
-        c.unpairedBatchSize = 4
-        c.anchorBatchSize = 4
-        c.steps = steps
-        c.checkpointInterval = 0
-        c.validationInterval = 0
-        c.baseFitPixelsPerPair = 4096
+        c.sampling.patchSize = 32
+        c.sampling.unpairedBatchSize = 4
+        c.sampling.anchorBatchSize = 4
+        c.optimization.steps = steps
+        c.monitoring.checkpointInterval = 0
+        c.monitoring.validationInterval = 0
+        c.sampling.baseFitPixelsPerPair = 4096
         return c
     }
 }

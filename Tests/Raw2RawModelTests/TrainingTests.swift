@@ -23,7 +23,7 @@ struct TrainingTests {
         let out = SyntheticDataset.modelFolder()
         defer { ds.remove(); try? FileManager.default.removeItem(at: out) }
         var c = TrainingConfiguration.tiny(.paper, steps: 80)
-        c.learningRate = 2e-3
+        c.optimization.learningRate = 2e-3
         let trainer = try Trainer(configuration: c, data: ds.trainingData(), modelDirectory: out)
         var totals: [Float] = []
         try trainer.run { totals.append($0.losses.total) }
@@ -48,14 +48,14 @@ struct TrainingTests {
         c.model.alignsAnchorExposure = false
         c.model.predictsTargetExposure = false
         c.model.pixelResidual = true
-        c.learningRate = 3e-3
+        c.optimization.learningRate = 3e-3
         #expect(c.problems().isEmpty)
         let trainer = try Trainer(configuration: c, data: data, modelDirectory: out)
         var totals: [Float] = []
         try trainer.run { totals.append($0.losses.total) }
         let first = totals.prefix(10).reduce(0, +) / 10, last = totals.suffix(10).reduce(0, +) / 10
         #expect(last < first / 3, "training loss went from \(first) to \(last)")
-        c.steps = 0
+        c.optimization.steps = 0
         let start = try Trainer(configuration: c, data: data, modelDirectory: startOut)
         try start.run()
         let tests = try ds.layout.testPairs(cameraA: "A", cameraB: "B")
@@ -74,13 +74,13 @@ struct TrainingTests {
         defer { ds.remove(); try? FileManager.default.removeItem(at: out) }
         let data = try ds.trainingData()
         var c = TrainingConfiguration.tiny(.default, steps: 300)
-        c.validationInterval = 100
+        c.monitoring.validationInterval = 100
         let trainer = try Trainer(configuration: c, data: data, modelDirectory: out)
         try trainer.run()
         // The least-squares and exposure parts alone (no context branch, no training): what the
         // choice on held-out anchors guarantees.
         var ls = c
-        ls.steps = 0
+        ls.optimization.steps = 0
         ls.model.contextWidth = 0
         let lsOut = SyntheticDataset.modelFolder()
         defer { try? FileManager.default.removeItem(at: lsOut) }

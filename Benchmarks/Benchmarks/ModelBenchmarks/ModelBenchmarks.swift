@@ -66,10 +66,10 @@ private func makeDataset() -> TrainingData {
 private func trainingBenchmark(_ name: String, _ preset: TrainingConfiguration, patch: Int) {
     Benchmark(name, configuration: configuration([patchesPerSecond, millisecondsPerStep], seconds: 40, iterations: 12)) { benchmark in
         var c = preset
-        c.patchSize = patch
-        c.steps = 1_000_000
-        c.checkpointInterval = 0
-        c.validationInterval = 0
+        c.sampling.patchSize = patch
+        c.optimization.steps = 1_000_000
+        c.monitoring.checkpointInterval = 0
+        c.monitoring.validationInterval = 0
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("raw2raw-model-benchmark-out-\(getpid())")
         let trainer = try! Trainer(configuration: c, data: makeDataset(), modelDirectory: out)
         try! trainer.trainStep()   // loads the images
