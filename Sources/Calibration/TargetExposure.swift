@@ -65,7 +65,9 @@ public enum ExposureMeter: Codable, Sendable, Hashable, CustomStringConvertible 
 
     /// The reading of `image` (at least 1e-6).
     ///
-    /// - Parameter clipsHighlights: clip values to [0, 1] first, as a camera's own capture is
+    /// - Parameters:
+    ///   - image: the packed image to meter.
+    ///   - clipsHighlights: clip values to [0, 1] first, as a camera's own capture is
     ///   (default). A mapped image that is not clipped yet is read with `false`: values above 1
     ///   are predictions of light beyond the target's white level, and reading them keeps the
     ///   meter from saturating.

@@ -29,7 +29,7 @@ public struct EvaluationFigureStyle: Sendable, Codable, Equatable {
 /// A picture comparing the methods on one test pair in one direction.
 ///
 /// Two rows of tiles. Top row: the source, each method's prediction (in method order), then the
-/// target, all as ``PackedImage/preview(gain:gamma:)`` pictures. Bottom row: under each
+/// target, all as `PackedImage.preview(gain:gamma:)` pictures. Bottom row: under each
 /// prediction, a heat map of its per-pixel error against the target (the mean absolute error of
 /// the four packed channels, from black through purple, red and orange to pale yellow at
 /// ``errorScale``); under the source and the target, the colour scale from 0 (left) to

@@ -3,7 +3,7 @@ import Foundation
 import Raw2RawModel
 import RawIO
 
-/// The direction of a mapping between the two cameras of an evaluation: now ``MappingDirection``.
+/// The direction of a mapping between the two cameras of an evaluation: now `MappingDirection`.
 @available(*, deprecated, renamed: "MappingDirection")
 public typealias EvaluationDirection = MappingDirection
 
@@ -125,7 +125,7 @@ public enum BaselineMethods {
     /// The report name of an anchor baseline, e.g. `anchor-linear3x3`.
     public static func anchorName(_ kind: ColorMapping.Kind) -> String { "anchor-\(kind.rawValue)" }
 
-    /// Fits the baselines: a single calibration (a ``ColorMapping/Kind/linear3x3`` fitted on the
+    /// Fits the baselines: a single calibration (a `ColorMapping.Kind.linear3x3` fitted on the
     /// first anchor pair by name) and every kind of ``anchorKinds`` fitted on all anchor pairs, each
     /// in both directions.
     ///
@@ -182,7 +182,7 @@ extension Evaluator {
     ///   - layout: the dataset.
     ///   - cameraA: the first camera's folder name.
     ///   - cameraB: the second camera's folder name.
-    ///   - modelDirectory: a folder written by ``Trainer`` (holding `model.json`), or `nil`.
+    ///   - modelDirectory: a folder written by `Trainer` (holding `model.json`), or `nil`.
     ///   - tiling: how the network maps whole images.
     ///   - oracles: whether to add the oracle rows (upper bounds that use the test target) last.
     ///     Default `false`.

@@ -126,7 +126,7 @@ public struct EvaluationReport: Sendable {
     /// Every result carries `method`, `direction` (`"A->B"` or `"B->A"`), `imageCount`, `psnr`,
     /// `mae`, `angularErrorMean`, `angularErrorMedian` (means over images; `null` when no pixel
     /// qualifies for the angle), `medianOverImages` and `summary` (Calibration's
-    /// ``MetricSummary``), and with `includePerImage` a `perImage` object keyed by pair name.
+    /// `MetricSummary`), and with `includePerImage` a `perImage` object keyed by pair name.
     /// Oracle rows also carry `"oracle": true`; other rows have no `oracle` key.
     /// Non-finite numbers (an exact prediction's infinite PSNR) are written as the strings
     /// `"Infinity"`, `"-Infinity"` and `"NaN"`.

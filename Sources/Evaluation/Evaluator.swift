@@ -18,7 +18,7 @@ public struct EvaluationProgress: Sendable {
 /// For every test pair (read one at a time, so memory holds one pair and its predictions), every
 /// method and every direction, the evaluator maps the source image (an oracle, see
 /// ``OracleMethods``, also receives the target) and compares the prediction with the target using
-/// ``ImageMetrics``; per-image metrics are then aggregated (mean and median
+/// `ImageMetrics`; per-image metrics are then aggregated (mean and median
 /// over images) into one ``EvaluationResult`` per method and direction. For the first
 /// ``figurePairs`` pairs it also composes an ``EvaluationFigure`` per direction.
 ///
@@ -124,7 +124,7 @@ public struct Evaluator {
 /// per-image MAE, ``angularErrorMean`` of the per-image mean angular error and
 /// ``angularErrorMedian`` of the per-image median angular error (degrees). ``medianOverImages``
 /// holds the same four numbers as medians over images; ``summary`` every aggregate of
-/// Calibration's ``MetricSummary`` (RMSE, worst-25% angle, SSIM, ...).
+/// Calibration's `MetricSummary` (RMSE, worst-25% angle, SSIM, ...).
 public struct EvaluationResult: Sendable, Codable, Equatable {
     /// The four headline metrics, aggregated one way over the images.
     public struct Headline: Sendable, Codable, Equatable {

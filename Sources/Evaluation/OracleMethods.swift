@@ -37,7 +37,7 @@ public enum OracleMethods {
     /// per-image gain and the per-image 4x4 are fitted on each test pair.
     /// - Parameters:
     ///   - anchors: the anchor pairs (first image: camera A).
-    ///   - kind: the colour mapping kind of the exposure oracle. Default ``ColorMapping/Kind/rootPolynomial2``.
+    ///   - kind: the colour mapping kind of the exposure oracle. Default `ColorMapping.Kind.rootPolynomial2`.
     ///   - maxPixelsPerPair: the most pixels of each anchor pair, and of each test pair for the
     ///     per-image 4x4, used for fitting. Default 262 144.
     ///   - options: least-squares options of both fits (its mask drops saturated and near-black pixels).
@@ -91,7 +91,7 @@ public enum OracleMethods {
         }
     }
 
-    /// The per-image linear 4x4 oracle: a ``ColorMapping/Kind/linear4x4`` fitted by least squares
+    /// The per-image linear 4x4 oracle: a `ColorMapping.Kind.linear4x4` fitted by least squares
     /// from the test source to its own target, applied to the source and clipped to [0, 1].
     ///
     /// The fit uses `options` (by default its mask drops pixels saturated or near black in the

@@ -8,7 +8,7 @@ import RawTensor
 ///
 /// The residual model's starting point: a least-squares ``ColorMapping`` fitted on the anchor
 /// pairs (or the identity). Values are not clipped, so the learned correction on top can use the
-/// whole range. The terms are evaluated by Calibration's ``PackedMappingEvaluator`` (the exact
+/// whole range. The terms are evaluated by Calibration's `PackedMappingEvaluator` (the exact
 /// per-pixel Jacobian for gradients); this type only runs it over tensors and records gradients.
 struct BaseMapping: Sendable {
     /// The per-pixel evaluation of the mapping's terms.

@@ -11,7 +11,7 @@
 ///   average pooling, an MLP) predicts a per-image 4x4 + bias correction of `y0`; the U-Net
 ///   decoder can add a per-pixel residual (``pixelResidual``, off by default). The learned
 ///   parts start small and random, never zero.
-///   With ``predictsTargetExposure``, a ``TargetExposure`` then re-exposes each mapped image as
+///   With ``predictsTargetExposure``, a `TargetExposure` then re-exposes each mapped image as
 ///   the target camera would have.
 ///
 /// Every field has a documented default, and `ModelConfiguration()` is ``default``; decoding a
@@ -102,7 +102,7 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
         /// say, the plain least-squares fits of the anchor baselines (3x3, 4x4, the 16-term
         /// polynomial, root-polynomial 2) and the identity. The exposure-modelled fit is kept
         /// unless another family beats it on the held-out pairs by a clear margin (the first
-        /// candidate with fewer than 3 pairs). See ``BaseCandidate``.
+        /// candidate with fewer than 3 pairs). See `BaseCandidate`.
         case anchorValidated
     }
 
@@ -141,7 +141,7 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
     /// captures. Residual architecture only. Default `true`; `false` in the `paper` preset.
     public var alignsAnchorExposure: Bool
     /// Whether mapped images are re-exposed like the target camera's own images (a
-    /// ``TargetExposure`` fitted per direction on the unpaired images and the anchors). Residual
+    /// `TargetExposure` fitted per direction on the unpaired images and the anchors). Residual
     /// architecture only. Default `true`; `false` in the `paper` preset.
     public var predictsTargetExposure: Bool
     /// Whether the residual architecture adds the U-Net decoder's per-pixel residual. Default

@@ -10,7 +10,7 @@ import RawTensor
 /// Mapping A to B is `D_B(E_A(x))` with the source encoder's skip features (the paper), or
 /// `y0 + M y0 + b (+ D_B(E_A(x)) with ModelConfiguration/pixelResidual)` with `y0 = base_AB(x)`
 /// and `(M, b)` predicted from a thumbnail of the whole source image (the residual architecture;
-/// see ``ModelConfiguration``), then re-exposed by a ``TargetExposure`` when the model has one.
+/// see ``ModelConfiguration``), then re-exposed by a `TargetExposure` when the model has one.
 ///
 /// Parameters are named by path (`encoderA.levels.0.conv1.weight`, ...). Use
 /// ``map(_:direction:tiling:)`` to map whole images of any size, ``save(to:training:)`` and

@@ -57,7 +57,7 @@ extension Trainer {
     }
 
     /// Chooses and fits both directions' least-squares parts for
-    /// ``ModelConfiguration/BaseMapping-swift.enum/anchorValidated`` (see ``BaseCandidate``): the
+    /// ``ModelConfiguration/BaseMapping-swift.enum/anchorValidated`` (see `BaseCandidate`): the
     /// candidates are scored by leave-one-anchor-out PSNR, the target camera's unpaired images
     /// giving the exposure models their level.
     static func selectBases(configuration: ModelConfiguration, data: TrainingData, anchors: (a: [PackedImage], b: [PackedImage]),
