@@ -48,11 +48,23 @@ extension ColorMapping {
         }
     }
 
-    private func applyChunks(_ image: PackedImage, into output: UnsafeMutablePointer<Float>, precision: ApplyPrecision) {
+    private func applyChunks(_ image: PackedImage, into output: UnsafeMutablePointer<Float>, precision: ApplyPrecision,
+                             clips: Bool = true) {
         switch precision {
-        case .float32: applyChunks(Float.self, image, into: output)
-        case .float64: applyChunks(Double.self, image, into: output)
+        case .float32: applyChunks(Float.self, image, into: output, clips: clips)
+        case .float64: applyChunks(Double.self, image, into: output, clips: clips)
         }
+    }
+
+    /// The mapping applied to a packed image without clipping, with BLAS as
+    /// ``apply(to:precision:)-(PackedImage,_)`` (a ``Kind/linear3x3`` writes its mapped green to both
+    /// greens): what least squares predicts, beyond [0, 1] where it does.
+    public func applyUnclipped(to image: PackedImage, precision: ApplyPrecision = .float32) -> PackedImage {
+        let values = [Float](unsafeUninitializedCapacity: image.values.count) { buffer, initialized in
+            applyChunks(image, into: buffer.baseAddress!, precision: precision, clips: false)
+            initialized = image.values.count
+        }
+        return PackedImage(height: image.height, width: image.width, values: values)
     }
 
     /// Maps a packed image and clips the result to [0, 1]: the same as ``apply(to:precision:)-(PackedImage,_)`` in Float.
@@ -102,7 +114,7 @@ extension ColorMapping {
     }
 
     /// Maps `image` chunk by chunk into `output` (`pixelCount x 4` values, all written).
-    private func applyChunks<T: ApplyScalar>(_: T.Type, _ image: PackedImage, into output: UnsafeMutablePointer<Float>) {
+    private func applyChunks<T: ApplyScalar>(_: T.Type, _ image: PackedImage, into output: UnsafeMutablePointer<Float>, clips: Bool) {
         let program = TermProgram(kind: kind)
         let (rows, weights64, bias64, linear) = applyMatrix()
         let weights = weights64.map { T($0) }
@@ -143,9 +155,13 @@ extension ColorMapping {
                                     let terms = linear ? UnsafePointer(s) : UnsafePointer(s + 4 * chunk)
                                     T.gemmTransposedA(m: m, n: 4, k: rows, a: terms, lda: chunk, b: w, ldb: 4, beta: 1, c: r, ldc: 4)
                                 }
-                                for i in 0..<(4 * m) {
-                                    let v = r[i]
-                                    dst[i] = Float(v > 0 ? (v < 1 ? v : 1) : 0)
+                                if clips {
+                                    for i in 0..<(4 * m) {
+                                        let v = r[i]
+                                        dst[i] = Float(v > 0 ? (v < 1 ? v : 1) : 0)
+                                    }
+                                } else if !inPlace {
+                                    for i in 0..<(4 * m) { dst[i] = Float(r[i]) }
                                 }
                             }
                         }

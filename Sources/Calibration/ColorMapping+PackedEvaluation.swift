@@ -166,11 +166,4 @@ extension ColorMapping {
         }
         return try ColorMapping(kind: .linear4x4, coefficients: c)
     }
-
-    /// The mapping applied to a packed image without clipping, evaluated in Float pixel by pixel
-    /// (a ``Kind/linear3x3`` through its 4x4 equivalent): what least squares predicts, beyond
-    /// [0, 1] where it does.
-    public func applyUnclipped(to image: PackedImage) throws(CalibrationError) -> PackedImage {
-        PackedMappingEvaluator(try onPackedChannels()).applyUnclipped(to: image)
-    }
 }

@@ -118,9 +118,9 @@ public enum OracleMethods {
     }
 
     /// `mapping` applied to `image` without clipping, as packed values (Calibration's
-    /// ``Calibration/ColorMapping/applyUnclipped(to:)``, every kind on the four packed channels).
+    /// ``Calibration/ColorMapping/applyUnclipped(to:precision:)``, every kind on the four packed channels).
     static func unclipped(_ mapping: ColorMapping, _ image: PackedImage) throws -> [Float] {
-        try mapping.applyUnclipped(to: image).values
+        mapping.applyUnclipped(to: image).values
     }
 
     /// The least-squares gain of `prediction` onto `target` over the unsaturated pixels (see

@@ -184,3 +184,46 @@ struct InferenceTests {
         #expect(kept.pattern == .rggb && kept.whiteLevel == 4095 && kept.blackLevels == [528, 528, 528, 528])
     }
 }
+
+@Suite("Pixel-wise fast path")
+struct PixelwiseFastPathTests {
+    /// The default model (no per-pixel network) mapped in one streaming pass equals the tiled
+    /// general path within 1e-5, with and without a target-exposure model, in both directions,
+    /// on an image whose sides are not tile multiples.
+    @Test(arguments: [false, true])
+    func fastPathEqualsTiledPath(withExposure: Bool) throws {
+        let network = try randomNetwork(.default)
+        #expect(!network.decodesFeatures)
+        if withExposure {
+            // An exposure model fitted on images of the target camera (a level below the mapped one).
+            let targets = (0..<4).map { i in
+                var t = testImage(height: 24, width: 24, seed: UInt64(20 + i))
+                for k in t.values.indices { t.values[k] *= 0.7 }
+                return t
+            }
+            let anchors = (0..<3).map { testImage(height: 24, width: 24, seed: UInt64(40 + $0)) }
+            let exposure = TargetExposure.fit(targets: targets, anchorMapped: anchors, anchorTargets: anchors.map { a in
+                PackedImage(height: a.height, width: a.width, values: a.values.map { $0 * 0.7 })
+            })
+            #expect(exposure != nil, "the test needs an exposure model")
+            network.targetExposures = DirectionPair(aToB: exposure, bToA: exposure)
+        }
+        let image = testImage(height: 75, width: 91, seed: 3)
+        for direction in MappingDirection.allCases {
+            let correction = network.imageCorrection(image, from: direction.source)
+            #expect(correction != nil)
+            let tiled = network.map(image, direction: direction, tiling: TilingOptions(tileSize: 32),
+                                    correction: correction, pixelwise: false)
+            let fast = network.map(image, direction: direction, tiling: TilingOptions(tileSize: 32),
+                                   correction: correction, pixelwise: true)
+            let worst = zip(tiled.values, fast.values).map { abs($0 - $1) }.max() ?? 0
+            #expect(worst <= 1e-5, "\(direction): largest difference \(worst)")
+            // The public entry point takes the fast path.
+            #expect(network.map(image, direction: direction) == fast)
+            // Base alone (validation's baseline) too.
+            let baseTiled = network.map(image, direction: direction, tiling: .default, correction: nil, stage: .base, pixelwise: false)
+            let baseFast = network.map(image, direction: direction, tiling: .default, correction: nil, stage: .base)
+            #expect(zip(baseTiled.values, baseFast.values).allSatisfy { abs($0 - $1) <= 1e-5 })
+        }
+    }
+}

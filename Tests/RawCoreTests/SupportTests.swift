@@ -68,6 +68,21 @@ import RawSupport
         }
     }
 
+    /// Selection gives exactly the order statistics of a full sort, on data with many ties too.
+    @Test(arguments: [1, 2, 7, 1000, 100_001])
+    func quantileBySelectionEqualsSorting(_ n: Int) {
+        var g = SeededGenerator(seed: UInt64(n))
+        let data = (0..<n).map { i in i % 3 == 0 ? Double(g.nextInt(below: 5)) : g.nextUniformDouble() }
+        let sorted = data.sorted()
+        for q in [0.0, 0.01, 0.25, 0.5, 0.9, 0.98, 0.995, 1.0] {
+            let position = q * Double(n - 1)
+            let lo = Int(position.rounded(.down)), hi = min(lo + 1, n - 1), f = position - Double(lo)
+            let expected = sorted[lo] * (1 - f) + sorted[hi] * f
+            var v = data
+            #expect(Numerics.quantile(&v, q) == expected, "n = \(n), q = \(q)")
+        }
+    }
+
     @Test func clipUnitSendsNaNToZero() {
         #expect(Numerics.clipUnit([-0.5, 0.25, 1.5, .nan, .infinity, -.infinity]) == [0, 0.25, 1, 0, 1, 0])
     }
