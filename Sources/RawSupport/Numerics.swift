@@ -1,7 +1,7 @@
 /// Small numeric helpers every module uses, each written once.
 package enum Numerics {
     /// `x` clipped to `[0, 1]`, NaN becoming 0 (the rule for every mapped image raw2raw outputs).
-    @inline(__always)
+    @inlinable @inline(__always)
     package static func clipUnit(_ x: Float) -> Float { x.isNaN ? 0 : min(max(x, 0), 1) }
 
     /// Every value of `values` clipped with ``clipUnit(_:)``.
