@@ -29,7 +29,9 @@ struct CheckpointState: Codable, Sendable {
 }
 
 /// A checkpoint folder on disk, `checkpoints/step-00000250/`:
-/// `state.json`, `weights.safetensors`, `optimizer.safetensors`.
+/// `state.json`, `weights.safetensors`, `optimizer.safetensors` and `checksums.sha256` (the
+/// SHA-256 of the other three, written last; see ``ChecksumList``). Reading verifies each file;
+/// a checkpoint written before checksums were recorded is read unverified.
 ///
 /// A checkpoint is written into a hidden temporary folder in `checkpoints/` and renamed into
 /// place when all three files are complete, so a folder named `step-*` is always whole: a kill
@@ -39,6 +41,8 @@ enum CheckpointStore {
     static let stateFile = "state.json"
     static let weightsFile = "weights.safetensors"
     static let optimizerFile = "optimizer.safetensors"
+    /// The files a checkpoint's checksum list covers.
+    static let checkedFiles: Set<String> = [stateFile, weightsFile, optimizerFile]
 
     static func folder(in modelDirectory: URL) -> URL { modelDirectory.appendingPathComponent(folderName, isDirectory: true) }
 
@@ -75,20 +79,20 @@ enum CheckpointStore {
         let final = dir.appendingPathComponent(name(step: state.step), isDirectory: true)
         let temporary = dir.appendingPathComponent(".tmp-\(name(step: state.step))-\(UUID().uuidString)", isDirectory: true)
         try AtomicFile.makeFolder(temporary, error: TrainingError.init)
-        do {
-            try weights.write(to: temporary.appendingPathComponent(weightsFile))
-        } catch {
-            throw .checkpoint(path: temporary.path, reason: "writing the weights failed: \(error.description)")
-        }
+        let weightBytes = weights.encoded(), optimizerBytes = optimizer.encoded(), stateBytes = Raw2RawNetwork.encodeJSON(state)
+        try AtomicFile.write(weightBytes, to: temporary.appendingPathComponent(weightsFile), error: { e in
+            TrainingError.checkpoint(path: temporary.path, reason: "writing the weights failed: \(e.path): \(e.reason)")
+        })
         try fault?(weightsFile)
-        do {
-            try optimizer.write(to: temporary.appendingPathComponent(optimizerFile))
-        } catch {
-            throw .checkpoint(path: temporary.path, reason: "writing the optimizer state failed: \(error.description)")
-        }
+        try AtomicFile.write(optimizerBytes, to: temporary.appendingPathComponent(optimizerFile), error: { e in
+            TrainingError.checkpoint(path: temporary.path, reason: "writing the optimizer state failed: \(e.path): \(e.reason)")
+        })
         try fault?(optimizerFile)
-        try AtomicFile.write(Raw2RawNetwork.encodeJSON(state), to: temporary.appendingPathComponent(stateFile), error: TrainingError.init)
+        try AtomicFile.write(stateBytes, to: temporary.appendingPathComponent(stateFile), error: TrainingError.init)
         try fault?(stateFile)
+        let checksums = ChecksumList(files: [(stateFile, stateBytes), (weightsFile, weightBytes), (optimizerFile, optimizerBytes)])
+        try AtomicFile.write(checksums.encoded(), to: temporary.appendingPathComponent(ChecksumList.fileName), error: TrainingError.init)
+        try fault?(ChecksumList.fileName)
         if FileManager.default.fileExists(atPath: final.path) {
             // Replacing a checkpoint of the same step: move the old one aside first.
             let old = dir.appendingPathComponent(".old-\(name(step: state.step))-\(UUID().uuidString)")
@@ -105,13 +109,37 @@ enum CheckpointStore {
     }
 
 
-    /// Reads a checkpoint's files.
-    static func read(_ url: URL) throws(TrainingError) -> (state: CheckpointState, weights: SafeTensors, optimizer: SafeTensors) {
-        let stateURL = url.appendingPathComponent(stateFile)
-        let data: Data
-        do { data = try Data(contentsOf: stateURL) } catch {
-            throw .checkpoint(path: stateURL.path, reason: "cannot read the file")
+    /// A checkpoint read from disk, each file checked against its checksum list.
+    struct Contents {
+        var state: CheckpointState
+        var weights: SafeTensors
+        var optimizer: SafeTensors
+        /// Whether the checkpoint had a checksum list (`false`: written by an older raw2raw, read unverified).
+        var verified: Bool
+    }
+
+    /// Reads a checkpoint's files, verifying each against the checkpoint's `checksums.sha256`
+    /// when it has one.
+    /// - Throws: ``TrainingError/model(_:)`` with ``ModelError/checksumMismatch(path:expected:found:)``
+    ///   or ``ModelError/checksumList(path:reason:)`` naming a damaged file, or
+    ///   ``TrainingError/checkpoint(path:reason:)`` naming a missing or malformed one.
+    static func read(_ url: URL) throws(TrainingError) -> Contents {
+        let checksums: ChecksumList?
+        do {
+            checksums = try ChecksumList.read(in: url)
+            try checksums?.requireExactly(checkedFiles, in: url)
+        } catch { throw .model(error) }
+        func bytes(_ name: String) throws(TrainingError) -> Data {
+            let file = url.appendingPathComponent(name)
+            let data: Data
+            do { data = try Data(contentsOf: file) } catch {
+                throw .checkpoint(path: file.path, reason: FileManager.default.fileExists(atPath: file.path) ? "cannot read the file" : "the file is missing")
+            }
+            do { try checksums?.verify(data, name: name, in: url) } catch { throw .model(error) }
+            return data
         }
+        let stateURL = url.appendingPathComponent(stateFile)
+        let data = try bytes(stateFile)
         let state: CheckpointState
         do { state = try JSONDecoder().decode(CheckpointState.self, from: data) } catch {
             throw .checkpoint(path: stateURL.path, reason: "not a checkpoint state: \(Raw2RawNetwork.describe(error))")
@@ -119,13 +147,14 @@ enum CheckpointStore {
         guard state.format == CheckpointState.formatTag, state.version == 1 else {
             throw .checkpoint(path: stateURL.path, reason: "format \(state.format) version \(state.version) is not \(CheckpointState.formatTag) 1")
         }
+        let weightBytes = try bytes(weightsFile), optimizerBytes = try bytes(optimizerFile)
         let weights: SafeTensors, optimizer: SafeTensors
         do {
-            weights = try SafeTensors(contentsOf: url.appendingPathComponent(weightsFile))
-            optimizer = try SafeTensors(contentsOf: url.appendingPathComponent(optimizerFile))
+            weights = try SafeTensors(data: weightBytes, path: url.appendingPathComponent(weightsFile).path)
+            optimizer = try SafeTensors(data: optimizerBytes, path: url.appendingPathComponent(optimizerFile).path)
         } catch {
             throw .checkpoint(path: error.path, reason: error.description)
         }
-        return (state, weights, optimizer)
+        return Contents(state: state, weights: weights, optimizer: optimizer, verified: checksums != nil)
     }
 }

@@ -4,7 +4,7 @@ import RawTensor
 
 /// Why a model folder could not be loaded or saved, or an image not mapped.
 ///
-/// Thrown by ``Raw2RawNetwork/init(contentsOf:)``, ``Raw2RawNetwork/save(to:training:)``,
+/// Thrown by ``Raw2RawNetwork/init(contentsOf:)``, ``Raw2RawNetwork/readDescription(_:)``, ``Raw2RawNetwork/save(to:training:)``,
 /// ``Raw2RawNetwork/side(of:)``, ``Raw2RawNetwork/mapFile(_:direction:outputFolder:template:tiling:)``,
 /// ``Raw2RawNetwork/mapFiles(_:direction:outputFolder:template:tiling:progress:)``
 /// and ``RawTemplate/init(contentsOf:)``; training wraps it in ``TrainingError/model(_:)``.
@@ -18,6 +18,14 @@ public enum ModelError: Error, Sendable, Equatable, CustomStringConvertible {
     case weights(TensorIOError)
     /// A stored weight holds NaN or infinite values: the file was saved from a diverged network.
     case nonFiniteWeight(path: String, parameter: String)
+    /// The file at `path` (of a model folder or checkpoint) is damaged or was changed after it
+    /// was written: its SHA-256 is `found`, not the `expected` digest recorded in the folder's
+    /// `checksums.sha256`. The file is not used.
+    case checksumMismatch(path: String, expected: String, found: String)
+    /// The checksum list `checksums.sha256` at `path` is unreadable, malformed or incomplete (it
+    /// lacks a file's checksum, or lists a file the folder does not have), so the files it guards
+    /// cannot be verified and are not used.
+    case checksumList(path: String, reason: String)
     /// An image file could not be read or written.
     case imageFile(RawIOError)
     /// A file to map is neither a `.mat` nor a `.dng` file.
@@ -39,6 +47,12 @@ public enum ModelError: Error, Sendable, Equatable, CustomStringConvertible {
             return "cannot load the model weights: \(e.description)"
         case .nonFiniteWeight(let p, let name):
             return "\(p): weight '\(name)' holds NaN or infinite values; the model diverged when it was trained and cannot map images"
+        case .checksumMismatch(let p, let expected, let found):
+            return "\(p) is damaged: its SHA-256 is \(found), but the \(ChecksumList.fileName) written with it records "
+                + "\(expected); the file (or that list) was damaged or changed after it was saved, so it is not used "
+                + "(restore it from a backup, or save or train the model again)"
+        case .checksumList(let p, let r):
+            return "\(p): the checksum list is damaged (\(r)), so the files of its folder cannot be verified and are not used"
         case .imageFile(let e):
             return e.description
         case .unsupportedImageFile(let p):

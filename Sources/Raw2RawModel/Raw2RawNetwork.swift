@@ -30,6 +30,9 @@ public final class Raw2RawNetwork: Module {
     public let cameraA: String
     /// The name of camera B.
     public let cameraB: String
+    /// Whether the model folder this network was loaded from was verified against its recorded
+    /// checksums (``ModelIntegrity/notLoaded`` for a network created in memory).
+    public internal(set) var integrity: ModelIntegrity = .notLoaded
 
     let encoderA: UNetEncoder
     let decoderA: UNetDecoder

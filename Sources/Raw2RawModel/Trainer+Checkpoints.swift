@@ -14,24 +14,40 @@ extension Trainer {
         var optimizer: SafeTensors
     }
 
-    /// The newest readable checkpoint of `modelDirectory` (leftovers of interrupted writes removed
-    /// first); unreadable ones are skipped with a note.
-    static func newestReadableCheckpoint(in modelDirectory: URL, notes: inout [String]) -> ReadCheckpoint? {
+    /// The newest intact checkpoint of `modelDirectory` (leftovers of interrupted writes removed
+    /// first), or `nil` when it has none (a new run).
+    ///
+    /// Each checkpoint's files are verified against its checksum list. A damaged or unreadable
+    /// checkpoint is skipped for the one before it, with a note naming it and the one used.
+    /// - Throws: ``TrainingError/noIntactCheckpoint(folder:problems:)`` when checkpoints exist
+    ///   but none is intact: resuming never silently restarts over damaged checkpoints.
+    static func newestIntactCheckpoint(in modelDirectory: URL, notes: inout [String]) throws(TrainingError) -> ReadCheckpoint? {
         CheckpointStore.removeLeftovers(in: modelDirectory)
-        var restored: ReadCheckpoint?
-        var skipped: [String] = []
-        for candidate in CheckpointStore.list(in: modelDirectory) {
+        let candidates = CheckpointStore.list(in: modelDirectory)
+        var problems: [TrainingError] = []
+        for candidate in candidates {
+            let name = candidate.url.lastPathComponent
             do {
                 let r = try CheckpointStore.read(candidate.url)
-                restored = ReadCheckpoint(url: candidate.url, state: r.state, weights: r.weights, optimizer: r.optimizer)
-                break
+                if let newest = candidates.first, !problems.isEmpty {
+                    notes.append("the newest checkpoint, \(newest.url.lastPathComponent), is damaged: "
+                                 + "falling back to the previous intact one, \(name)")
+                }
+                if !r.verified {
+                    notes.append("checkpoint \(name) has no \(ChecksumList.fileName) (written by an older raw2raw): "
+                                 + "resuming from it unverified")
+                }
+                return ReadCheckpoint(url: candidate.url, state: r.state, weights: r.weights, optimizer: r.optimizer)
             } catch {
-                skipped.append(error.description)
+                problems.append(error)
+                notes.append("skipped the damaged checkpoint \(name): \(error.description)")
             }
         }
-        notes += skipped.map { "skipped an unreadable checkpoint: \($0)" }
-        if restored == nil { notes.append("no checkpoint to resume from in \(modelDirectory.path): starting a new run") }
-        return restored
+        if candidates.isEmpty {
+            notes.append("no checkpoint to resume from in \(modelDirectory.path): starting a new run")
+            return nil
+        }
+        throw .noIntactCheckpoint(folder: CheckpointStore.folder(in: modelDirectory).path, problems: problems)
     }
 
     /// The network and anchor gains of checkpoint `r`, its weights loaded and `updater` restored,

@@ -90,7 +90,7 @@ public final class Trainer {
     public internal(set) var lastValidation: ValidationResult?
     /// The newest checkpoint written or resumed from.
     public internal(set) var lastCheckpoint: URL?
-    /// Notes about the run (resumed from where, checkpoints skipped as unreadable, schedule changes).
+    /// Notes about the run (resumed from where, damaged checkpoints skipped, schedule changes).
     public internal(set) var notes: [String] = []
 
     let updater: ParameterUpdater<Adam>
@@ -106,10 +106,14 @@ public final class Trainer {
     var checkpointFault: ((String) throws(TrainingError) -> Void)?
 
     /// Prepares a run: fits the base mappings on the anchor pairs and initialises the network,
-    /// or, with `resume`, restores the newest readable checkpoint of `modelDirectory` (a fresh
+    /// or, with `resume`, restores the newest intact checkpoint of `modelDirectory` (a fresh
     /// run starts when there is none).
+    ///
+    /// Resuming verifies each checkpoint's files against its `checksums.sha256`; when the newest
+    /// is damaged it falls back to the previous intact one and says so in ``notes``.
     /// - Throws: ``TrainingError`` for an invalid configuration, unreadable data, a base mapping
-    ///   that cannot be fitted, or a checkpoint made with another configuration or data.
+    ///   that cannot be fitted, a checkpoint made with another configuration or data, or
+    ///   ``TrainingError/noIntactCheckpoint(folder:problems:)`` when every checkpoint is damaged.
     public init(configuration: TrainingConfiguration, data: TrainingData, modelDirectory: URL, resume: Bool = false) throws(TrainingError) {
         let problems = configuration.problems()
         guard problems.isEmpty else { throw .invalidConfiguration(problems) }
@@ -121,7 +125,7 @@ public final class Trainer {
                                    schedule: configuration.optimization.schedule.rawTensorSchedule(totalSteps: configuration.optimization.steps))
         let c = configuration
         var notes: [String] = []
-        let checkpoint = resume ? Self.newestReadableCheckpoint(in: modelDirectory, notes: &notes) : nil
+        let checkpoint = resume ? try Self.newestIntactCheckpoint(in: modelDirectory, notes: &notes) : nil
         let start = if let checkpoint {
             try Self.restoredStart(from: checkpoint, configuration: c, data: data, updater: updater, notes: &notes)
         } else {

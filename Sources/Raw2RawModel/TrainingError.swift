@@ -25,6 +25,10 @@ public enum TrainingError: Error, Sendable, Equatable, CustomStringConvertible {
     case nonFiniteWeight(step: Int, parameter: String, lastCheckpoint: String?)
     /// A checkpoint could not be written or read.
     case checkpoint(path: String, reason: String)
+    /// Resuming found checkpoints in `folder` but none intact: `problems` holds, newest first,
+    /// why each was refused (typically ``ModelError/checksumMismatch(path:expected:found:)``
+    /// naming the damaged file). Nothing is started over them; delete them to start a new run.
+    case noIntactCheckpoint(folder: String, problems: [TrainingError])
     /// A checkpoint was made with another configuration, dataset or camera pair than the run resuming it.
     case incompatibleCheckpoint(path: String, reason: String)
     /// A model folder or file could not be written or read (the final model, or a checkpoint's files).
@@ -54,6 +58,9 @@ public enum TrainingError: Error, Sendable, Equatable, CustomStringConvertible {
             return "the weight \(name) is not finite after step \(step); nothing was saved from it" + Self.checkpointNote(last)
         case .checkpoint(let p, let r):
             return "\(p): checkpoint error (\(r))"
+        case .noIntactCheckpoint(let folder, let problems):
+            return "\(folder): no intact checkpoint to resume from: " + problems.map(\.description).joined(separator: "; ")
+                + "; remove the damaged checkpoints to start a new run"
         case .incompatibleCheckpoint(let p, let r):
             return "\(p): cannot resume from this checkpoint (\(r))"
         case .model(let e):

@@ -96,6 +96,10 @@ struct EvaluationRun {
         let tests = try layout.testPairs(cameraA: cameraA, cameraB: cameraB)
         for w in tests.warnings { printError("warning: \(w)") }
         if !quiet { printError("fitting the baselines\(oracles ? " and the oracles" : "") on the anchor pairs...") }
+        if let model, !Raw2RawNetwork.recordsChecksums(model), FileManager.default.fileExists(atPath: model.path),
+           let warning = ModelIntegrity.unverified(folder: model.path).warning {
+            printError("warning: \(warning)")
+        }
         let methods = try Evaluator.standardMethods(layout: layout, cameraA: cameraA, cameraB: cameraB, modelDirectory: model,
                                                     oracles: oracles)
         if !quiet {

@@ -151,7 +151,8 @@ struct CheckpointTests {
         try bytes.prefix(bytes.count / 2).write(to: weightsFile)
         let resumed = try Trainer(configuration: c, data: ds.trainingData(), modelDirectory: out, resume: true)
         #expect(resumed.step == 4)
-        #expect(resumed.notes.contains { $0.contains("skipped an unreadable checkpoint") && $0.contains("step-00000008") })
+        #expect(resumed.notes.contains { $0.contains("skipped the damaged checkpoint step-00000008") && $0.contains(weightsFile.path) })
+        #expect(resumed.notes.contains { $0.contains("falling back to the previous intact one, step-00000004") })
     }
 
     @Test("a NaN loss stops training with a clear error and leaves the last checkpoint as it was")
