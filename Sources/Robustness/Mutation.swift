@@ -324,7 +324,9 @@ enum Mutator {
         case 8:
             // Grow or empty an array.
             if case .array(let items) = node, !items.isEmpty {
-                let n = [0, 1, 1_000, 100_000][g.nextInt(below: 4)]
+                // At most about 4 MB of JSON: a bigger file is slow to read for its size, not hung.
+                let elementSize = max(1, items[0].serialized().utf8.count)
+                let n = min([0, 1, 1_000, 100_000][g.nextInt(below: 4)], max(1, 4_000_000 / elementSize))
                 let grown = Array((0..<n).map { items[$0 % items.count] })
                 return (tree.replacing(at: path) { _ in .array(grown) }, "\(name) := \(n) elements (was \(items.count))")
             }

@@ -108,9 +108,9 @@ struct RobustnessCommand: ParsableCommand {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
-    /// One line, no tabs.
+    /// One line: no tabs, newlines or other control characters, at most 400 characters.
     static func clean(_ s: String) -> String {
-        String(s.map { $0 == "\t" || $0 == "\n" || $0 == "\r" ? " " : $0 }.prefix(400))
+        String(s.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : Character($0) }.prefix(400))
     }
 }
 
