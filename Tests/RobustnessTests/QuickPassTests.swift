@@ -22,7 +22,8 @@ struct QuickPassTests {
         }
         // The mutations must reach the readers' error paths; most seeds also survive some of them.
         #expect(outcomes["error", default: 0] > 0, "\(format.rawValue): no case was rejected")
-        #expect(FileManager.default.contentsOfDirectory(atPath: harness.workFolder.path).allSatisfy { $0.hasPrefix("seeds-") == false })
+        // Every case folder (and the seeds' scratch folder) is removed again.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: harness.workFolder.path).isEmpty)
     }
 
     @Test("the built-in seeds are read without error")
@@ -60,5 +61,20 @@ struct QuickPassTests {
         #expect(mat.contains("element 0 dimensions [2]"))
         let json = try #require(JSONText.parse(try harness.seeds(for: .manifest)[0].bytes))
         #expect(json.paths().map(json.describe).contains("settings.cameras[1].bitDepth"))
+    }
+
+    /// Inputs that once crashed a reader or the code after it, fixed since.
+    @Test("regressions: a model.json whose exposure meter reads a percentile outside (0, 1] is rejected, not a crash when mapping")
+    func percentileOutOfRange() throws {
+        let harness = try RobustnessHarness()
+        let seed = try #require(try harness.seeds(for: .modelJSON).first { $0.name == "residual-4-8" })
+        for (value, field) in [("5", "\"_0\" : 0.98"), ("-3", "\"strength\" : 0.8")] {
+            let text = try #require(String(bytes: seed.bytes, encoding: .utf8))
+            #expect(text.contains(field))
+            let bad = text.replacingOccurrences(of: field, with: field.replacingOccurrences(of: field.split(separator: " ").last!, with: value))
+            let c = RobustnessCase(format: .modelJSON, seed: 0, index: 0, seedName: seed.name, mutation: "\(field) -> \(value)",
+                                   bytes: Array(bad.utf8), companions: seed.companions)
+            #expect(harness.run(c) == .rejected("ModelError.modelFile"), "\(field) -> \(value)")
+        }
     }
 }
