@@ -43,8 +43,9 @@ run_stream() {
         local n=$(( total - start < BATCH ? total - start : BATCH ))
         timeout -s KILL $(( n * TIME_LIMIT + 120 )) \
             "$BIN" robustness --format "$format" --seed "$SEED" --start "$start" --cases "$n" \
-            --time-limit "$TIME_LIMIT" "${inputs[@]}" >> "$log" 2>> "$err"
+            --time-limit "$TIME_LIMIT" "${inputs[@]}" >> "$log" 2> "$err.batch"
         local rc=$?
+        cat "$err.batch" >> "$err"
         local last
         last=$(awk -F'\t' -v s="$start" '$1 !~ /^#/ && $3 >= s && $4 != "HANG" { m = $3 } END { print (m == "" ? s - 1 : m) }' "$log")
         if [ "$rc" -le 1 ] && [ "$last" -eq $(( start + n - 1 )) ]; then
@@ -59,11 +60,12 @@ run_stream() {
         else
             crashes=$(( crashes + 1 ))
             printf '%s\t%s\t%s\tCRASH exit %s\t-\t-\n' "$format" "$SEED" "$case" "$rc" >> "$log"
-            echo "CRASH $name case $case (exit status $rc): $(tail -n 3 "$err" | tr '\n' ' ')" >> "$OUT/findings.txt"
+            echo "CRASH $name case $case (exit status $rc): $( (grep -m 2 -E 'Fatal error|runtime failure|Signal [0-9]' "$err.batch" || tail -n 2 "$err.batch") | tr '\n' ' ')" >> "$OUT/findings.txt"
         fi
         echo "      reproduce: $repro" >> "$OUT/findings.txt"
         start=$(( case + 1 ))
     done
+    rm -f "$err.batch"
     local seconds=$(( SECONDS - began ))
     awk -F'\t' '$1 !~ /^#/ && $4 ~ /^FINDING/ { print "FINDING " n " case " $3 ": " $4 " (" $6 ")" }' n="$name" "$log" >> "$OUT/findings.txt"
     local c ok e f top
