@@ -122,7 +122,8 @@ final class Watchdog: @unchecked Sendable {
 
     init(limit: Double) {
         self.limit = limit
-        let thread = Thread { [unowned self] in
+        // The thread keeps the watchdog alive until the process ends.
+        let thread = Thread { [self] in
             while true {
                 Thread.sleep(forTimeInterval: 0.1)
                 self.lock.lock()
