@@ -4,7 +4,7 @@
 # crash ends one child only. A crashed case (seed + index, reproducible) and a case that runs past
 # the time limit (a hang) are recorded and the pass restarts at the next case.
 #
-#   bash scripts/robustness.sh [OUT]      (default OUT: robustness; about 10 minutes on 2 cores)
+#   bash scripts/robustness.sh [OUT]      (default OUT: robustness; 11,900 cases, about a minute on 2 idle cores)
 #
 # Environment: SEED (1), CASES per built-in stream (1500), BATCH (250 cases per child process),
 # TIME_LIMIT (20 s per case), BIN (a raw2raw binary; default: build one, release, in .build-fuzz).
