@@ -36,10 +36,13 @@ let package = Package(
         .target(name: "Raw2RawModel", dependencies: ["RawCore", "RawSupport", "RawTensor", "RawIO", "Calibration"]),
         .target(name: "RawSynthesis", dependencies: ["RawCore", "RawSupport", "RawIO"], resources: [.copy("Resources/spectral")]),
         .target(name: "Evaluation", dependencies: ["RawCore", "RawSupport", "RawIO", "Calibration", "Raw2RawModel"]),
+        // Internal: the robustness harness (seeded mutations of every input format), run by
+        // `raw2raw robustness` and the RobustnessTests quick pass. Not a product, no public API.
+        .target(name: "Robustness", dependencies: ["RawCore", "RawSupport", "RawIO", "RawTensor", "Calibration", "Raw2RawModel", "RawSynthesis"]),
         .executableTarget(
             name: "raw2raw",
             dependencies: [
-                "RawCore", "RawSupport", "RawIO", "RawTensor", "Calibration", "Raw2RawModel", "RawSynthesis", "Evaluation",
+                "RawCore", "RawSupport", "RawIO", "RawTensor", "Calibration", "Raw2RawModel", "RawSynthesis", "Evaluation", "Robustness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             resources: [.copy("Resources/samples")]
@@ -51,6 +54,7 @@ let package = Package(
         .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "RawIO", "RawCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RawTensorTests", dependencies: ["RawTensor", "RawCore"], resources: [.copy("Fixtures")]),
         // Also tests Evaluation (which shares its synthetic datasets) and in-memory experiments end to end.
+        .testTarget(name: "RobustnessTests", dependencies: ["Robustness"]),
         .testTarget(name: "Raw2RawModelTests", dependencies: ["Raw2RawModel", "Evaluation", "RawCore", "RawTensor", "RawIO", "Calibration", "RawSynthesis"]),
     ]
 )

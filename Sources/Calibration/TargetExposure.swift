@@ -171,6 +171,32 @@ public struct TargetExposure: Codable, Sendable, Equatable, CustomStringConverti
         self.targetSpread = targetSpread
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case meter, targetLogLevel, strength, expectedLogError, uncorrectedLogError, targetSpread
+    }
+
+    /// Decodes a model, rejecting values ``init(meter:targetLogLevel:strength:expectedLogError:uncorrectedLogError:targetSpread:)``
+    /// does not allow (a model file with a percentile outside (0, 1] crashed mapping).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let meter = try c.decode(ExposureMeter.self, forKey: .meter)
+        if case .maxChannelPercentile(let q) = meter, !(q > 0 && q <= 1) {
+            throw DecodingError.dataCorruptedError(forKey: .meter, in: c, debugDescription: "the metered percentile must lie in (0, 1], got \(q)")
+        }
+        let strength = try c.decode(Double.self, forKey: .strength)
+        guard strength >= 0 && strength <= 1 else {
+            throw DecodingError.dataCorruptedError(forKey: .strength, in: c, debugDescription: "the exposure strength must lie in [0, 1], got \(strength)")
+        }
+        let level = try c.decode(Double.self, forKey: .targetLogLevel)
+        guard level.isFinite else {
+            throw DecodingError.dataCorruptedError(forKey: .targetLogLevel, in: c, debugDescription: "the target level must be finite")
+        }
+        self.init(meter: meter, targetLogLevel: level, strength: strength,
+                  expectedLogError: try c.decode(Double.self, forKey: .expectedLogError),
+                  uncorrectedLogError: try c.decode(Double.self, forKey: .uncorrectedLogError),
+                  targetSpread: try c.decode(Double.self, forKey: .targetSpread))
+    }
+
     /// A one-line summary, e.g. `meter p98(max), level 0.878, strength 1.00, log error 0.105 (0.176 without)`.
     public var description: String {
         String(format: "meter %@, level %.3f, strength %.2f, log error %.3f (%.3f without)",
