@@ -164,12 +164,15 @@ public struct BatchMapping: Sendable {
         if workers > 0 {
             let threads = max(1, ComputeConfiguration.threadCount / workers)
             withoutActuallyEscaping(progress) { progress in
+                // The threads reach `progress` through `state` only, which lets go of it before this returns.
+                state.setProgress(progress)
+                defer { state.setProgress(nil) }
                 let group = DispatchGroup()
                 for network in networks {
                     group.enter()
                     // Own threads, not the cooperative pool: each job blocks on long computations.
                     let thread = Thread {
-                        ComputeConfiguration.withThreadCount(threads) { state.work(with: network.value, progress: progress) }
+                        ComputeConfiguration.withThreadCount(threads) { state.work(with: network.value) }
                         group.leave()
                     }
                     thread.stackSize = 8 << 20
@@ -261,6 +264,7 @@ private final class BatchState: @unchecked Sendable {
     private var completed = 0
     private var stopped = false
     private var results: [Result<URL, ModelError>?]
+    private var progress: (@Sendable (BatchMappingProgress) -> Void)?
 
     init(batch: BatchMapping, items: [URL], skipped: Int, start: Date) {
         self.batch = batch
@@ -270,11 +274,14 @@ private final class BatchState: @unchecked Sendable {
         results = Array(repeating: nil, count: items.count)
     }
 
+    /// Sets the function reporting progress (`nil`: none).
+    func setProgress(_ report: (@Sendable (BatchMappingProgress) -> Void)?) { lock.withLock { progress = report } }
+
     /// Stops handing out files.
     func stop() { lock.withLock { if next < items.count { stopped = true } } }
 
     /// Maps files with `network` until none is left or the batch is stopped.
-    func work(with network: Raw2RawNetwork, progress: @Sendable (BatchMappingProgress) -> Void) {
+    func work(with network: Raw2RawNetwork) {
         while let index = take() {
             let input = items[index]
             let begin = Date()
@@ -291,7 +298,7 @@ private final class BatchState: @unchecked Sendable {
                 case .success(let url): output = url
                 case .failure(let e): error = e
                 }
-                progress(BatchMappingProgress(completed: completed, total: items.count, skipped: skipped, input: input,
+                progress?(BatchMappingProgress(completed: completed, total: items.count, skipped: skipped, input: input,
                                               output: output, error: error, seconds: seconds,
                                               elapsedSeconds: Date().timeIntervalSince(start)))
             }
