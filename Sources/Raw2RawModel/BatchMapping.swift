@@ -35,7 +35,7 @@ public struct BatchMapping: Sendable {
     /// Whether inputs whose output already exists are skipped rather than mapped again.
     public var skipExisting: Bool
     /// How many files are mapped at once (at least 1), each by its own copy of the network with
-    /// `max(1, threads / jobs)` of ``ComputeConfiguration/threadCount`` threads. More than one
+    /// `max(1, threads / jobs)` of `ComputeConfiguration.threadCount` threads. More than one
     /// helps with many small files; one big image already uses every thread.
     public var jobs: Int
 

@@ -9,22 +9,22 @@ struct MapCommand: ParsableCommand {
         commandName: "map",
         abstract: "Map .mat or DNG raw files into the other camera's raw space with a trained model.",
         discussion: """
-            The source camera is the model's other camera. .mat files (raw_rggb) are written as .mat,
-            DNG files as DNG: with the CFA pattern, black and white levels and metadata of --template (a
-            raw file of the target camera) when given, otherwise with the input's. Images of any size are
-            mapped tile by tile in bounded memory. Outputs keep the input's file name, in OUTDIR; two
-            inputs with the same file name are rejected. A folder given as input stands for the .mat and
+            The source camera is the model's other camera. .mat files (raw_rggb) are written as .mat, \
+            DNG files as DNG: with the CFA pattern, black and white levels and metadata of --template (a \
+            raw file of the target camera) when given, otherwise with the input's. Images of any size are \
+            mapped tile by tile in bounded memory. Outputs keep the input's file name, in OUTDIR; two \
+            inputs with the same file name are rejected. A folder given as input stands for the .mat and \
             .dng files in it.
 
-            Many files, many machines (Documentation/Scaling.md): --shard I/N maps the inputs whose file
-            name hashes to shard I of N (0-based), so N processes given the same inputs share them without
-            overlap; --shard auto takes I and N from a Slurm job array (SLURM_ARRAY_TASK_ID minus
-            SLURM_ARRAY_TASK_MIN, of SLURM_ARRAY_TASK_COUNT) or a Kubernetes Indexed Job
-            (JOB_COMPLETION_INDEX, of --shard-count or RAW2RAW_SHARD_COUNT). --skip-existing continues an
-            interrupted run: outputs that exist are whole and are kept. --jobs N maps N files at once.
+            Many files, many machines (Documentation/Scaling.md): --shard I/N maps the inputs whose file \
+            name hashes to shard I of N (0-based), so N processes given the same inputs share them without \
+            overlap; --shard auto takes I and N from a Slurm job array (SLURM_ARRAY_TASK_ID minus \
+            SLURM_ARRAY_TASK_MIN, of SLURM_ARRAY_TASK_COUNT) or a Kubernetes Indexed Job \
+            (JOB_COMPLETION_INDEX, of --shard-count or RAW2RAW_SHARD_COUNT). --skip-existing continues an \
+            interrupted run: outputs that exist are whole and are kept. --jobs N maps N files at once. \
             Progress (files done, rate, ETA) goes to standard error.
 
-            Ctrl-C stops after the files being mapped (exit code 130): finished outputs stay, and
+            Ctrl-C stops after the files being mapped (exit code 130): finished outputs stay, and \
             no partial file is left.
             """)
 
