@@ -103,6 +103,9 @@ extension Raw2RawNetwork {
     /// Maps `.mat` or `.dng` files one after another with ``mapFile(_:direction:outputFolder:template:tiling:)``,
     /// calling `progress` after each, and returns the written files in input order.
     ///
+    /// For a batch split over machines (``Shard``), continued after an interruption, or mapped
+    /// several files at a time, use ``BatchMapping``.
+    ///
     /// Honours task cancellation between files: before each file it checks `Task.isCancelled`
     /// and, if set, throws ``ModelError/cancelled(completed:total:)``. The outputs already written
     /// stay (each is written atomically, so none is partial) and no later one is started.
