@@ -49,7 +49,7 @@ let package = Package(
         ),
 
         .testTarget(name: "RawCoreTests", dependencies: ["RawCore", "RawSupport"]),
-        .testTarget(name: "RawIOTests", dependencies: ["RawIO", "RawCore", "CZlib"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RawIOTests", dependencies: ["RawIO", "RawCore", "RawSupport", "CZlib"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RawSynthesisTests", dependencies: ["RawSynthesis", "RawIO", "RawCore"]),
         .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "RawIO", "RawCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RawTensorTests", dependencies: ["RawTensor", "RawCore"], resources: [.copy("Fixtures")]),

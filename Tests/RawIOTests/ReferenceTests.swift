@@ -137,7 +137,7 @@ struct ReferenceTests {
         #expect(image.blackLevels.rowMajor == reference.blackLevelsCFA)
         #expect(image.packedBlackLevels == reference.blackLevelsPacked)
         #expect(image.whiteLevel == reference.whiteLevel)
-        #expect(SHA256.hex(littleEndian: image.samples) == reference.sha256)
+        #expect(sha256Hex(littleEndian: image.samples) == reference.sha256)
         #expect(image.samples.reduce(0) { $0 + Int($1) } == reference.sum)
         #expect(Int(image.samples.min() ?? 0) == reference.min)
         #expect(Int(image.samples.max() ?? 0) == reference.max)
