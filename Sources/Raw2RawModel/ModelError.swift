@@ -5,8 +5,7 @@ import RawTensor
 /// Why a model folder could not be loaded or saved, or an image not mapped.
 ///
 /// Thrown by ``Raw2RawNetwork/init(contentsOf:)``, ``Raw2RawNetwork/readDescription(_:)``, ``Raw2RawNetwork/save(to:training:)``,
-/// ``Raw2RawNetwork/side(of:)``, ``Raw2RawNetwork/mapFile(_:direction:outputFolder:template:tiling:)``,
-/// ``Raw2RawNetwork/mapFiles(_:direction:outputFolder:template:tiling:progress:)``
+/// ``Raw2RawNetwork/side(of:)``, ``Raw2RawNetwork/mapFile(_:direction:outputFolder:template:tiling:)``
 /// and ``RawTemplate/init(contentsOf:)``; training wraps it in ``TrainingError/model(_:)``.
 /// Every case names the file (or the camera) involved; ``description`` is one sentence a person can act on.
 public enum ModelError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -34,9 +33,6 @@ public enum ModelError: Error, Sendable, Equatable, CustomStringConvertible {
     case outputOverwritesInput(path: String)
     /// A camera name is not one of the model's two cameras.
     case unknownCamera(name: String, available: [String])
-    /// Batch mapping was cancelled between files: `completed` of `total` files were mapped and
-    /// written (whole); no later output was started.
-    case cancelled(completed: Int, total: Int)
 
     /// A one-line message naming the file or camera and what was wrong.
     public var description: String {
@@ -61,8 +57,6 @@ public enum ModelError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(p): the output would overwrite the input; choose another output folder"
         case .unknownCamera(let n, let a):
             return "the model does not know camera '\(n)' (it maps between: \(a.joined(separator: ", ")))"
-        case .cancelled(let c, let t):
-            return "mapping cancelled after \(c) of \(t) files; the outputs written are complete"
         }
     }
 }

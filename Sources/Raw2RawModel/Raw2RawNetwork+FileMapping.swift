@@ -37,20 +37,6 @@ public struct RawTemplate: Sendable, Equatable {
     }
 }
 
-/// Progress of ``Raw2RawNetwork/mapFiles(_:direction:outputFolder:template:tiling:progress:)``, reported after every file.
-public struct FileMappingProgress: Sendable, Equatable {
-    /// Files mapped so far, including this one.
-    public var completed: Int
-    /// Files in the batch.
-    public var total: Int
-    /// The file just mapped.
-    public var input: URL
-    /// The file written.
-    public var output: URL
-    /// Seconds spent on this file.
-    public var seconds: Double
-}
-
 extension Raw2RawNetwork {
     /// Maps one `.mat` or `.dng` file in `direction` (into the target camera's raw space) and writes the result
     /// with the same file name into `outputFolder` (created if needed; written atomically).
@@ -98,38 +84,6 @@ extension Raw2RawNetwork {
             throw .imageFile(error)
         }
         return output
-    }
-
-    /// Maps `.mat` or `.dng` files one after another with ``mapFile(_:direction:outputFolder:template:tiling:)``,
-    /// calling `progress` after each, and returns the written files in input order.
-    ///
-    /// For a batch split over machines (``Shard``), continued after an interruption, or mapped
-    /// several files at a time, use ``BatchMapping``.
-    ///
-    /// Honours task cancellation between files: before each file it checks `Task.isCancelled`
-    /// and, if set, throws ``ModelError/cancelled(completed:total:)``. The outputs already written
-    /// stay (each is written atomically, so none is partial) and no later one is started.
-    /// - Throws: the first file's ``ModelError`` (later files are not mapped), or
-    ///   ``ModelError/cancelled(completed:total:)``.
-    @discardableResult
-    public func mapFiles(_ inputs: [URL], direction: MappingDirection, outputFolder: URL, template: RawTemplate? = nil,
-                         tiling: TilingOptions = .default,
-                         progress: (FileMappingProgress) -> Void = { _ in }) throws(ModelError) -> [URL] {
-        var outputs: [URL] = []
-        for input in inputs {
-            try Self.checkCancellation(completed: outputs.count, total: inputs.count)
-            let start = Date()
-            outputs.append(try mapFile(input, direction: direction, outputFolder: outputFolder, template: template, tiling: tiling))
-            progress(FileMappingProgress(completed: outputs.count, total: inputs.count, input: input, output: outputs.last!,
-                                         seconds: Date().timeIntervalSince(start)))
-        }
-        return outputs
-    }
-
-    /// Throws ``ModelError/cancelled(completed:total:)`` when the current task is cancelled: the
-    /// check a batch of file mappings makes between files.
-    public static func checkCancellation(completed: Int, total: Int) throws(ModelError) {
-        if Task.isCancelled { throw .cancelled(completed: completed, total: total) }
     }
 
     /// The camera-space neutral `(R, G, B)` mapped like the pixels of `image`, normalised to G = 1;

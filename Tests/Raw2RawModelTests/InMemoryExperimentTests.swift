@@ -144,9 +144,8 @@ struct InMemoryExperimentTests {
         #expect(!json.contains("contents"))
     }
 
-    @Test("batch mapping stops between files when cancelled, leaving whole outputs only")
-    func cancelledBatchMapping() async throws {
-        let network = try randomNetwork(InferenceTests.tinyDefault)
+    @Test("a batch of files maps each as network.map does, in input order, with progress after every file")
+    func batchMapping() throws {
         let folder = SyntheticDataset.modelFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -156,20 +155,23 @@ struct InMemoryExperimentTests {
             try testImage(height: 16, width: 16, seed: UInt64(i)).writeMAT(to: url)
             inputs.append(url)
         }
-        let all = folder.appendingPathComponent("all"), stopped = folder.appendingPathComponent("stopped")
-        var reports: [FileMappingProgress] = []
-        let outputs = try network.mapFiles(inputs, direction: .aToB, outputFolder: all) { reports.append($0) }
-        #expect(outputs.map(\.lastPathComponent) == ["in0.mat", "in1.mat", "in2.mat"])
-        #expect(reports.map(\.completed) == [1, 2, 3] && reports.allSatisfy { $0.total == 3 })
-        #expect(try PackedImage(contentsOfMAT: outputs[2]) == network.map(testImage(height: 16, width: 16, seed: 2), direction: .aToB))
-
-        let task = Task.detached {  // the same network, made in the task (networks are not Sendable)
-            try randomNetwork(InferenceTests.tinyDefault).mapFiles(inputs, direction: .aToB, outputFolder: stopped) { p in
-                if p.completed == 1 { withUnsafeCurrentTask { $0?.cancel() } }
-            }
+        let all = folder.appendingPathComponent("all"), model = folder.appendingPathComponent("model")
+        let network = try randomNetwork(InferenceTests.tinyDefault)
+        try network.save(to: model)
+        let completed = ResultBox()
+        let report = try BatchMapping(direction: .aToB, outputFolder: all).run(inputs, modelFolder: model) {
+            completed.append($0.completed)
         }
-        await #expect(throws: ModelError.cancelled(completed: 1, total: 3)) { try await task.value }
-        #expect(try FileManager.default.contentsOfDirectory(atPath: stopped.path) == ["in0.mat"])
-        #expect(try Data(contentsOf: stopped.appendingPathComponent("in0.mat")) == Data(contentsOf: outputs[0]))
+        #expect(report.mapped.map(\.lastPathComponent) == ["in0.mat", "in1.mat", "in2.mat"] && report.failures.isEmpty)
+        #expect(completed.values == [1, 2, 3])
+        #expect(try PackedImage(contentsOfMAT: report.mapped[2]) == network.map(testImage(height: 16, width: 16, seed: 2), direction: .aToB))
     }
+}
+
+/// Collects values reported from a `@Sendable` progress closure.
+private final class ResultBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [Int] = []
+    func append(_ v: Int) { lock.lock(); stored.append(v); lock.unlock() }
+    var values: [Int] { lock.lock(); defer { lock.unlock() }; return stored }
 }
