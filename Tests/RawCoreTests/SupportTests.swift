@@ -152,3 +152,17 @@ import RawSupport
         #expect(bayer.samples == [7, 2, 3, 9])
     }
 }
+
+@Suite struct RawCoreArticleExample {
+    /// The example of the RawCore DocC article, run: packing and unpacking with the same levels
+    /// gives back every sample within [black, white].
+    @Test func packAndUnpackRoundTrip() {
+        let mosaic = BayerImage(width: 4, height: 4, samples: [UInt16](repeating: 600, count: 16),
+                                pattern: .grbg, blackLevels: [528, 528, 528, 528], whiteLevel: 4095)
+        let packed = mosaic.packed()
+        #expect(packed.height == 2 && packed.width == 2)
+        #expect(abs(Double(packed.values[0]) - (600.0 - 528) / (4095 - 528)) < 1e-7)
+        let back = packed.mosaic(pattern: .grbg, blackLevels: mosaic.blackLevels, whiteLevel: 4095)
+        #expect(back == mosaic)
+    }
+}
