@@ -116,10 +116,7 @@ public struct BatchMapping: Sendable {
             throw .outputFolder(path: outputFolder.path, reason: "cannot list it: \(error.localizedDescription)")
         }
         return entries.sorted().filter { entry in
-            guard entry.hasPrefix("."), entry.hasSuffix(".tmp") else { return false }
-            let inner = entry.dropFirst().dropLast(4)              // NAME.<id>
-            guard let dot = inner.lastIndex(of: ".") else { return false }
-            return names.contains(String(inner[..<dot]))
+            AtomicFile.destinationName(ofTemporary: entry).map(names.contains) ?? false
         }.map { outputFolder.appendingPathComponent($0) }
     }
 

@@ -154,13 +154,3 @@ extension ModelConfiguration.BaseMapping {
         }
     }
 }
-
-extension BaseMapping {
-    /// Applies the mapping to a whole packed image, clipped to [0, 1] unless `clipped` is false (validation baseline).
-    func mapImage(_ image: PackedImage, clipped: Bool = true) -> PackedImage {
-        let x = Tensor(channelsLast: image.values, batch: 1, height: image.height, width: image.width, channels: 4)
-        let values = apply(x).value.channelsLastScalars()
-        let y = clipped ? Numerics.clipUnit(values) : values
-        return PackedImage(height: image.height, width: image.width, values: y)
-    }
-}

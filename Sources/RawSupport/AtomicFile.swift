@@ -65,6 +65,16 @@ package enum AtomicFile {
         return folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
     }
 
+    /// The destination file name a temporary file of ``temporaryURL(for:)`` (`.NAME.<UUID>.tmp`)
+    /// was written for, or `nil` when `fileName` is not such a temporary: for removing the
+    /// leftovers of writes that were killed.
+    package static func destinationName(ofTemporary fileName: String) -> String? {
+        guard fileName.hasPrefix("."), fileName.hasSuffix(".tmp") else { return nil }
+        let inner = fileName.dropFirst().dropLast(4)              // NAME.<UUID>
+        guard let dot = inner.lastIndex(of: "."), dot > inner.startIndex else { return nil }
+        return String(inner[..<dot])
+    }
+
     /// `rename(2)` of `source` over `destination` (a file, or a folder onto a name that does not
     /// exist); removes `source` on failure.
     package static func rename(_ source: URL, to destination: URL) throws(AtomicWriteError) {

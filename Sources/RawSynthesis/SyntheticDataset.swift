@@ -412,7 +412,7 @@ public struct SyntheticDatasetGenerator: Sendable {
     /// `.NAME.partial-PID.EXT` files of earlier versions).
     private func removeStaleTemporaries(in dir: URL) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return }
-        for n in names where n.hasPrefix(".") && (n.hasSuffix(".tmp") || n.contains(Self.legacyTemporaryMarker)) {
+        for n in names where AtomicFile.destinationName(ofTemporary: n) != nil || (n.hasPrefix(".") && n.contains(Self.legacyTemporaryMarker)) {
             try? FileManager.default.removeItem(at: dir.appendingPathComponent(n))
         }
     }

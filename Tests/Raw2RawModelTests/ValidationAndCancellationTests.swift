@@ -26,7 +26,7 @@ struct ValidationAndCancellationTests {
         // The baseline: the least-squares base, then the target-exposure step (metered on the
         // unclipped base output), then clipping, written out independently of the mapping path.
         func baseAlone(_ image: PackedImage, _ direction: MappingDirection) -> PackedImage {
-            let y = network.base(from: direction.source).mapImage(image, clipped: false)
+            let y = network.base(from: direction.source).evaluator.applyUnclipped(to: image)
             let g = Float(network.targetExposures[direction]?.gain(for: y) ?? 1)
             return PackedImage(height: y.height, width: y.width, values: y.values.map { Numerics.clipUnit($0 * g) })
         }

@@ -83,6 +83,15 @@ import RawSupport
         }
     }
 
+    @Test func atomicWritersTemporariesAreRecognisedByTheirDestination() throws {
+        let folder = FileManager.default.temporaryDirectory
+        let temporary = try AtomicFile.temporaryURL(for: folder.appendingPathComponent("test_0001.dng"))
+        #expect(AtomicFile.destinationName(ofTemporary: temporary.lastPathComponent) == "test_0001.dng")
+        for other in ["test_0001.dng", ".hidden", "x.tmp", ".tmp", "..tmp", ".test.partial-9.mat"] {
+            #expect(AtomicFile.destinationName(ofTemporary: other) == nil, "\(other)")
+        }
+    }
+
     @Test func clipUnitSendsNaNToZero() {
         #expect(Numerics.clipUnit([-0.5, 0.25, 1.5, .nan, .infinity, -.infinity]) == [0, 0.25, 1, 0, 1, 0])
     }
