@@ -54,7 +54,9 @@ public struct TrainingData: Sendable {
     }
 
     /// Opens the sets of two cameras of a dataset in the paper's layout; the test pairs
-    /// (`paired/<camera>/raw-rggb/`) become the validation set when their folders exist.
+    /// (`paired/<camera>/raw-rggb/`) become the validation set when their folders exist (and,
+    /// in a dataset of more than two cameras, when the two share a test scene). The anchors are
+    /// the scenes both cameras saw (``RawIO/DatasetLayout/pairs(_:cameraA:cameraB:)``).
     /// - Throws: ``TrainingError/dataset(_:)`` naming the folder or files.
     public init(layout: DatasetLayout, cameraA: String, cameraB: String) throws(TrainingError) {
         do {
@@ -63,7 +65,11 @@ public struct TrainingData: Sendable {
             let anchors = try layout.anchorPairs(cameraA: cameraA, cameraB: cameraB)
             var validation: PackedImagePairSet?
             if layout.hasFolder(.test, camera: cameraA) || layout.hasFolder(.test, camera: cameraB) {
-                validation = try layout.testPairs(cameraA: cameraA, cameraB: cameraB)
+                // With more than two cameras, two of them may share no test scene: no validation then.
+                let shared = Set(try layout.sceneNames(.test, camera: cameraA)).intersection(try layout.sceneNames(.test, camera: cameraB))
+                if layout.cameras.count <= 2 || !shared.isEmpty {
+                    validation = try layout.testPairs(cameraA: cameraA, cameraB: cameraB)
+                }
             }
             self.init(cameraA: cameraA, cameraB: cameraB, unpairedA: ua, unpairedB: ub, anchors: anchors, validation: validation)
         } catch {

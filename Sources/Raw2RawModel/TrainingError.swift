@@ -37,6 +37,9 @@ public enum TrainingError: Error, Sendable, Equatable, CustomStringConvertible {
     /// after the newest checkpoint (`lastCheckpoint`, if any) was written, and a trainer created
     /// with `resume: true` continues from it.
     case cancelled(step: Int, lastCheckpoint: String?)
+    /// The anchor scenes do not connect every camera of a multi-camera run: `groups` are the
+    /// cameras that are connected among themselves.
+    case disconnectedCameras(groups: [[String]])
     /// The least-squares base mapping of `direction` (a `kind` mapping) could not be fitted on the anchor pairs.
     case baseMapping(direction: MappingDirection, kind: ColorMapping.Kind, error: CalibrationError)
 
@@ -68,6 +71,9 @@ public enum TrainingError: Error, Sendable, Equatable, CustomStringConvertible {
         case .cancelled(let step, let last):
             return "training was cancelled after step \(step)" + Self.checkpointNote(last)
                 + (last == nil ? "" : " (resume continues from it)")
+        case .disconnectedCameras(let groups):
+            return "the anchor scenes do not connect every camera: " + groups.map { $0.joined(separator: ", ") }.map { "{\($0)}" }
+                .joined(separator: " and ") + " share no anchor scene; add anchor scenes seen by a camera of each group"
         case .baseMapping(let d, let kind, let e):
             return "cannot fit the \(d) least-squares base mapping (\(kind.rawValue)) on the anchor pairs: \(e.description)"
         }

@@ -27,7 +27,9 @@ public enum DatasetSplit: String, Sendable, Codable, CaseIterable {
 /// <root>/paired/<camera>/raw-rggb/*.mat|*.dng            test pairs
 /// ```
 ///
-/// A pair is the same file name (without extension) in the two cameras' folders. `.mat` files
+/// A pair is the same file name (without extension) in the two cameras' folders; with more
+/// than two cameras a name may appear under any two or more of them (the same scene seen by
+/// each), and ``cameraGraph(cameras:split:)`` tells which cameras share scenes. `.mat` files
 /// hold the packed `raw_rggb` variable; `.dng` files are decoded and packed on load. Nothing is
 /// read when the layout or its sets are made except folder listings: images load on demand,
 /// through an optional ``PackedImageCache`` bounded in bytes.
@@ -87,12 +89,23 @@ public struct DatasetLayout: Sendable {
     }
 
     /// The pairs of `split` (``DatasetSplit/anchor`` or ``DatasetSplit/test``), first camera `cameraA`.
+    ///
+    /// A pair is a file name under both cameras. In a dataset of more than two cameras, a name
+    /// under only one of the two that also appears under a third camera is a scene the two do not
+    /// share, and is left out without complaint; a name under one camera only is unmatched (the
+    /// ``pairingPolicy`` decides). With two cameras every unmatched name is reported.
+    /// - Throws: ``DatasetError``, including ``DatasetError/emptySet(path:)`` when the two cameras
+    ///   share no scene of `split`.
     public func pairs(_ split: DatasetSplit, cameraA: String, cameraB: String) throws(DatasetError) -> PackedImagePairSet {
         precondition(split != .unpaired, "the unpaired split holds no pairs")
         try checkCamera(cameraA)
         try checkCamera(cameraB)
+        var elsewhere = Set<String>()
+        for other in cameras where other != cameraA && other != cameraB {
+            elsewhere.formUnion(try sceneNames(split, camera: other))
+        }
         return try PackedImagePairSet(folderA: folder(split, camera: cameraA), folderB: folder(split, camera: cameraB),
-                                      policy: pairingPolicy, cache: cache)
+                                      policy: pairingPolicy, cache: cache, seenElsewhere: elsewhere)
     }
 
     /// The anchor pairs of two cameras.

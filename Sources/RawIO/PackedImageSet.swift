@@ -146,6 +146,13 @@ public struct PackedImagePairSet: Sendable {
     ///   policy ``DatasetError/unmatchedNames(folderA:onlyInA:folderB:onlyInB:)``.
     public init(folderA: URL, folderB: URL, policy: PairingPolicy = .strict,
                 cache: PackedImageCache? = nil) throws(DatasetError) {
+        try self.init(folderA: folderA, folderB: folderB, policy: policy, cache: cache, seenElsewhere: [])
+    }
+
+    /// Pairs the files of two folders, leaving out without complaint the names in `seenElsewhere`
+    /// (scenes a third camera of a multi-camera dataset saw with one of these two).
+    init(folderA: URL, folderB: URL, policy: PairingPolicy, cache: PackedImageCache?,
+         seenElsewhere: Set<String>) throws(DatasetError) {
         let la = try DatasetListing.list(folderA)
         let lb = try DatasetListing.list(folderB)
         guard !la.files.isEmpty else { throw .emptySet(path: folderA.path) }
@@ -155,8 +162,8 @@ public struct PackedImagePairSet: Sendable {
         if !lb.ignored.isEmpty { warnings.append(.ignoredFiles(folder: folderB.path, names: lb.ignored)) }
         let byNameB = Dictionary(uniqueKeysWithValues: lb.files.map { ($0.name, $0) })
         let namesA = Set(la.files.map(\.name))
-        let onlyA = la.files.map(\.name).filter { byNameB[$0] == nil }
-        let onlyB = lb.files.map(\.name).filter { !namesA.contains($0) }
+        let onlyA = la.files.map(\.name).filter { byNameB[$0] == nil && !seenElsewhere.contains($0) }
+        let onlyB = lb.files.map(\.name).filter { !namesA.contains($0) && !seenElsewhere.contains($0) }
         if !onlyA.isEmpty || !onlyB.isEmpty {
             switch policy {
             case .strict:

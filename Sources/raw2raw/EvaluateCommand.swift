@@ -17,6 +17,12 @@ struct EvaluateCommand: ParsableCommand {
             error), then mean over images. Prints a Markdown table, or JSON with --json; --out writes report.md, \
             results.json and figures. Progress goes to standard error.
 
+            --cameras a,b,c evaluates every pair of the cameras that shares test scenes, both ways, with \
+            'direction' written as a->c from the camera folder names. A pair that shares anchor scenes gets the \
+            baselines above; a pair that shares none gets least-squares chains through the cameras that connect \
+            them (shortest path), named with -chain (single-calibration-3x3-chain, anchor-rootpoly2-chain, ...), \
+            and --model is then a multi-camera model (raw2raw train --cameras).
+
             --oracles adds two upper bounds that cheat by looking at each test target, marked as oracles \
             ("oracle": true in JSON, "(oracle: uses the test target)" in the table) and never counted as a \
             baseline: oracle-aligned-rootpoly2-gain (a root-polynomial fitted on the anchors with one free \
@@ -30,10 +36,14 @@ struct EvaluateCommand: ParsableCommand {
     var dataset: String
 
     @Option(name: .customLong("camera-a"), help: "The first camera's folder name.")
-    var cameraA: String
+    var cameraA: String?
 
     @Option(name: .customLong("camera-b"), help: "The second camera's folder name.")
-    var cameraB: String
+    var cameraB: String?
+
+    @Option(name: .long, help: ArgumentHelp("Two or more camera folder names, comma-separated: evaluate every pair of them that shares test scenes (--model: a multi-camera model).",
+                                            valueName: "a,b,c"))
+    var cameras: String?
 
     @Option(name: .long, help: "A trained model folder (from raw2raw train) to evaluate as 'learned'.")
     var model: String?
@@ -54,11 +64,20 @@ struct EvaluateCommand: ParsableCommand {
     var oracles = false
 
     func validate() throws {
-        guard cameraA != cameraB else { throw ValidationError("--camera-a and --camera-b must differ") }
         guard figures >= 0 else { throw ValidationError("--figures must be >= 0") }
+        if let cameras {
+            guard cameraA == nil && cameraB == nil else { throw ValidationError("give --cameras or --camera-a/--camera-b, not both") }
+            guard !oracles else { throw ValidationError("--oracles goes with --camera-a/--camera-b only") }
+            _ = try CameraListArgument.parse(cameras)
+        } else {
+            guard let cameraA, let cameraB else { throw ValidationError("give --camera-a and --camera-b, or --cameras a,b,c") }
+            guard cameraA != cameraB else { throw ValidationError("--camera-a and --camera-b must differ") }
+        }
     }
 
     func run() throws {
+        if let cameras { return try runMultiCamera(try CameraListArgument.parse(cameras)) }
+        let cameraA = self.cameraA!, cameraB = self.cameraB!
         let report = try EvaluationRun(dataset: URL(fileURLWithPath: dataset), cameraA: cameraA, cameraB: cameraB,
                                        model: model.map { URL(fileURLWithPath: $0) },
                                        figurePairs: out == nil ? 0 : figures, quiet: quiet, oracles: oracles).run()
@@ -75,6 +94,42 @@ struct EvaluateCommand: ParsableCommand {
                          "Made by `raw2raw evaluate --dataset \(dataset) --camera-a \(cameraA) --camera-b \(cameraB)"
                          + (model.map { " --model \($0)" } ?? "") + (oracles ? " --oracles" : "") + " --out \(out)`."]
             try report.write(to: url, notes: notes)
+            if !quiet { printError("report: \(url.appendingPathComponent("report.md").path)") }
+        }
+    }
+}
+
+extension EvaluateCommand {
+    /// `--cameras`: every pair of cameras that shares test scenes, both ways.
+    func runMultiCamera(_ names: [String]) throws {
+        let layout = try DatasetLayout(root: URL(fileURLWithPath: dataset))
+        var multi: MultiCameraModel?
+        if let model {
+            let folder = URL(fileURLWithPath: model)
+            guard MultiCameraModel.isMultiCameraModel(folder) else {
+                throw ValidationError("\(model) is not a multi-camera model (no cameras.json): train it with --cameras")
+            }
+            multi = try MultiCameraModel(contentsOf: folder)
+        }
+        let quiet = self.quiet
+        if !quiet { printError("evaluating every pair of \(names.joined(separator: ", ")) that shares test scenes") }
+        let start = Date()
+        let evaluation = try MultiCameraEvaluation.run(layout: layout, cameras: names, model: multi) { a, b, p in
+            guard !quiet, p.completedPairs == p.totalPairs else { return }
+            printError(String(format: "  %@/%@: %d test pairs (%.1f s)", a, b, p.totalPairs, Date().timeIntervalSince(start)))
+        }
+        if json {
+            FileHandle.standardOutput.write(evaluation.jsonData())
+            print("")
+        } else {
+            print(evaluation.markdownTable(), terminator: "")
+            if multi != nil { for line in evaluation.bestBaselineComparison() { print(line) } }
+        }
+        if let out {
+            let url = URL(fileURLWithPath: out)
+            let command = "raw2raw evaluate --dataset \(dataset) --cameras \(names.joined(separator: ","))"
+                + (model.map { " --model \($0)" } ?? "") + " --out \(out)"
+            try evaluation.write(to: url, notes: ["Made by `\(command)`."])
             if !quiet { printError("report: \(url.appendingPathComponent("report.md").path)") }
         }
     }

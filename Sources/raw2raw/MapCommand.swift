@@ -9,7 +9,8 @@ struct MapCommand: ParsableCommand {
         commandName: "map",
         abstract: "Map .mat or DNG raw files into the other camera's raw space with a trained model.",
         discussion: """
-            The source camera is the model's other camera. .mat files (raw_rggb) are written as .mat, \
+            With a two-camera model the source camera is the model's other camera (--from may name it); with a \
+            multi-camera model (raw2raw train --cameras) --from names it. .mat files (raw_rggb) are written as .mat, \
             DNG files as DNG: with the CFA pattern, black and white levels and metadata of --template (a \
             raw file of the target camera) when given, otherwise with the input's. Images of any size are \
             mapped tile by tile in bounded memory. Outputs keep the input's file name, in OUTDIR; two \
@@ -30,6 +31,9 @@ struct MapCommand: ParsableCommand {
 
     @Option(name: .long, help: "The model folder (written by raw2raw train).")
     var model: String
+
+    @Option(name: .long, help: "The source camera's name (required with a multi-camera model; a two-camera model's other camera otherwise).")
+    var from: String?
 
     @Option(name: .long, help: "The target camera's name.")
     var to: String
@@ -83,11 +87,29 @@ struct MapCommand: ParsableCommand {
         }
     }
 
+    /// The two-camera network that maps `--from` to `--to`, its direction and its folder (a
+    /// multi-camera model's pair folder, or the model folder itself).
+    func pairNetwork() throws -> (Raw2RawNetwork, MappingDirection, URL) {
+        let folder = URL(fileURLWithPath: model)
+        if MultiCameraModel.isMultiCameraModel(folder) {
+            guard let from else { throw ValidationError("\(model) is a multi-camera model: give the source camera with --from") }
+            let multi = try MultiCameraModel(contentsOf: folder)
+            let (network, direction) = try multi.network(from: from, to: to)
+            let record = multi.modelDescription.pair(from, to)!
+            return (network, direction, folder.appendingPathComponent(record.folder, isDirectory: true))
+        }
+        let network = try Raw2RawNetwork(contentsOf: folder)
+        let direction = MappingDirection(to: try network.side(of: to))
+        if let from, from != network.name(of: direction.source) {
+            throw ModelError.unknownCamera(name: from, available: [network.name(of: direction.source)])
+        }
+        return (network, direction, folder)
+    }
+
     func run() throws {
         let shard = try resolvedShard()
-        let network = try Raw2RawNetwork(contentsOf: URL(fileURLWithPath: model))
+        let (network, direction, pairFolder) = try pairNetwork()
         if let warning = network.integrity.warning { printError("warning: \(warning)") }
-        let direction = MappingDirection(to: try network.side(of: to))
         let sourceName = network.name(of: direction.source), to = self.to
         let batch = BatchMapping(direction: direction, outputFolder: URL(fileURLWithPath: output),
                                  template: try template.map { try RawTemplate(contentsOf: URL(fileURLWithPath: $0)) },
@@ -100,7 +122,7 @@ struct MapCommand: ParsableCommand {
         if !plan.leftoverTemporaryFiles.isEmpty { summary += ", \(plan.leftoverTemporaryFiles.count) leftover temporary files removed" }
         if min(jobs, plan.toMap.count) > 1 { summary += ", \(jobs) at a time" }
         printError(summary)
-        let modelFolder = URL(fileURLWithPath: model)
+        let modelFolder = pairFolder
         // The first job uses the network loaded above; every further job loads its own copy.
         nonisolated(unsafe) var first: Raw2RawNetwork? = network
         let report: BatchMappingReport

@@ -9,7 +9,7 @@ extension ModelConfiguration.Preset: ExpressibleByArgument {}
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train the raw-to-raw network of two cameras on a dataset folder.",
+        abstract: "Train the raw-to-raw network of two cameras, or one model of several cameras, on a dataset folder.",
         discussion: """
             DIR has the paper's layout: unpaired/<camera>/raw-rggb/, paired/<camera>/anchor-raw-rggb/ and,
             for validation, paired/<camera>/raw-rggb/ (.mat files holding raw_rggb, or DNG files).
@@ -18,16 +18,27 @@ struct TrainCommand: ParsableCommand {
             with the same settings gives exactly the losses of an uninterrupted one.
             --config reads a JSON TrainingConfiguration; keys it leaves out take the values of its
             "preset" ("default" or "paper"), e.g. {"preset": "paper", "steps": 5000}.
+
+            --cameras a,b,c trains one model of several cameras (Documentation/MultiCamera.md): an anchor scene is
+            a file name under paired/<camera>/anchor-raw-rggb/ of two or more cameras, and the anchors must connect
+            every camera (a chain or a star is enough). Pairs that share anchor scenes are trained as two-camera
+            models on their own data; each pair that shares none is trained on every anchor scene either camera
+            saw, the other camera's image carried to it through the cameras that connect them. The model folder
+            holds cameras.json and one model per pair under pairs/; --resume keeps finished pairs.
             """)
 
     @Option(name: .long, help: "The dataset folder.")
     var dataset: String
 
-    @Option(name: .customLong("camera-a"), help: "The first camera's folder name.")
-    var cameraA: String
+    @Option(name: .customLong("camera-a"), help: "The first camera's folder name (a two-camera model).")
+    var cameraA: String?
 
-    @Option(name: .customLong("camera-b"), help: "The second camera's folder name.")
-    var cameraB: String
+    @Option(name: .customLong("camera-b"), help: "The second camera's folder name (a two-camera model).")
+    var cameraB: String?
+
+    @Option(name: .long, help: ArgumentHelp("Two or more camera folder names, comma-separated: one multi-camera model mapping any of them to any other.",
+                                            valueName: "a,b,c"))
+    var cameras: String?
 
     @Option(name: [.short, .customLong("output")], help: "The model folder to write.")
     var output: String
@@ -52,6 +63,18 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         if let steps, steps < 0 { throw ValidationError("--steps must not be negative") }
+        _ = try cameraList()
+    }
+
+    /// The cameras to train: `--cameras` (a multi-camera model) or `--camera-a`/`--camera-b`.
+    func cameraList() throws -> (names: [String], multi: Bool) {
+        if let cameras {
+            guard cameraA == nil && cameraB == nil else { throw ValidationError("give --cameras or --camera-a/--camera-b, not both") }
+            return (try CameraListArgument.parse(cameras), true)
+        }
+        guard let cameraA, let cameraB else { throw ValidationError("give --camera-a and --camera-b, or --cameras a,b,c") }
+        guard cameraA != cameraB else { throw ValidationError("--camera-a and --camera-b must differ") }
+        return ([cameraA, cameraB], false)
     }
 
     func run() throws {
@@ -75,7 +98,9 @@ struct TrainCommand: ParsableCommand {
         guard problems.isEmpty else { throw TrainCommandError("invalid configuration: " + problems.joined(separator: "; ")) }
 
         let layout = try DatasetLayout(root: URL(fileURLWithPath: dataset))
-        let data = try TrainingData(layout: layout, cameraA: cameraA, cameraB: cameraB)
+        let (names, multi) = try cameraList()
+        if multi { return try trainMultiCamera(layout: layout, cameras: names, configuration: configuration) }
+        let data = try TrainingData(layout: layout, cameraA: names[0], cameraB: names[1])
         for w in data.warnings { printError("warning: \(w)") }
         print("dataset \(dataset): \(data.unpairedA.count) + \(data.unpairedB.count) unpaired images, "
               + "\(data.anchors.count) anchor pairs, \(data.validation.map { "\($0.count) validation pairs" } ?? "no validation pairs")")
@@ -114,6 +139,54 @@ struct TrainCommand: ParsableCommand {
                          v.psnrAToB, v.psnrBToA, configuration.model.architecture == .residual ? "base mapping" : "identity",
                          v.basePSNRAToB, v.basePSNRBToA))
         }
+    }
+}
+
+extension TrainCommand {
+    /// `--cameras`: trains every pair of a multi-camera model, printing each pair's progress.
+    func trainMultiCamera(layout: DatasetLayout, cameras: [String], configuration: TrainingConfiguration) throws {
+        let trainer = try MultiCameraTrainer(configuration: configuration, layout: layout, cameras: cameras,
+                                             modelDirectory: URL(fileURLWithPath: output), resume: resume)
+        print("dataset \(dataset): cameras \(cameras.joined(separator: ", ")); anchor graph "
+              + trainer.graph.edges.map { "\($0.cameraA)-\($0.cameraB) (\($0.scenes.count) scenes)" }.joined(separator: ", "))
+        for pair in trainer.plan where pair.source == .carried {
+            let path = trainer.graph.path(from: pair.cameraA, to: pair.cameraB) ?? []
+            print("\(pair.cameraA)/\(pair.cameraB): no shared anchors; \(pair.anchorScenes) anchor scenes carried through \(CameraGraph.describe(path))")
+        }
+        let quiet = self.quiet
+        let model = try trainer.run { p in
+            let label = "[pair \(p.pairIndex)/\(p.pairCount) \(p.pair.cameraA)/\(p.pair.cameraB)]"
+            switch p.event {
+            case .kept:
+                print("\(label) complete, kept")
+            case .started(let notes):
+                print("\(label) training on \(p.pair.anchorScenes) anchor scenes" + (p.pair.source == .carried ? " (carried)" : ""))
+                if !quiet { for n in notes { print("  \(n)") } }
+            case .step(let s):
+                if let v = s.validation {
+                    print(String(format: "%@ step %d: validation PSNR A->B %.2f dB (start %.2f), B->A %.2f dB (start %.2f)",
+                                 label, s.step, v.psnrAToB, v.basePSNRAToB, v.psnrBToA, v.basePSNRBToA))
+                } else if !quiet && (s.step == 1 || s.step % max(1, s.totalSteps / 10) == 0) {
+                    print("\(label) " + ProgressLine.describe(s))
+                }
+            case .finished(let record):
+                print("\(label) trained \(record.steps) steps in \(ProgressLine.duration(record.seconds))")
+            }
+        }
+        print("multi-camera model of \(model.cameras.count) cameras -> \(output)")
+    }
+}
+
+/// A comma-separated list of camera folder names on the command line.
+enum CameraListArgument {
+    /// Splits and checks `a,b,c`: two or more distinct, non-empty names.
+    static func parse(_ text: String) throws -> [String] {
+        let names = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard names.count >= 2, !names.contains(where: \.isEmpty) else {
+            throw ValidationError("--cameras needs two or more comma-separated camera names, got '\(text)'")
+        }
+        guard Set(names).count == names.count else { throw ValidationError("--cameras repeats a camera: '\(text)'") }
+        return names
     }
 }
 
