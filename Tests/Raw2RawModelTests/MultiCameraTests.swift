@@ -218,3 +218,43 @@ struct MultiCameraTests {
     }
 }
 
+
+@Suite("raw2raw train/map/evaluate --cameras (runs the executable)", .serialized)
+struct MultiCameraCommandTests {
+    @Test("train --cameras, map --from --to without direct anchors, evaluate --cameras --json")
+    func commands() throws {
+        let data = ChainDataset()
+        defer { data.remove() }
+        let work = SyntheticDataset.modelFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let logs = work.appendingPathComponent("logs"), model = work.appendingPathComponent("model")
+        let config = work.appendingPathComponent("config.json")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        try JSONEncoder().encode(MultiCameraTests.configuration()).write(to: config)
+        let train = try MapCommandTests.run(["train", "--dataset", data.root.path, "--cameras", "cam1,cam2,cam3", "--config", config.path,
+                                             "-o", model.path, "--quiet"], logs: logs)
+        #expect(train.status == 0, "\(train.stderr)")
+        #expect(train.stdout.contains("cam1/cam3: no shared anchors; 8 anchor scenes carried through cam1->cam2->cam3"))
+        #expect(MultiCameraModel.isMultiCameraModel(model))
+
+        let input = data.root.appendingPathComponent("paired/cam1/raw-rggb/t0.mat"), out = work.appendingPathComponent("mapped")
+        let map = try MapCommandTests.run(["map", "--model", model.path, "--from", "cam1", "--to", "cam3", input.path, "-o", out.path],
+                                          logs: logs)
+        #expect(map.status == 0, "\(map.stderr)")
+        let mapped = try PackedImage(contentsOfMAT: out.appendingPathComponent("t0.mat"), variable: "raw_rggb")
+        let expected = try MultiCameraModel(contentsOf: model).map(try PackedImageFile(url: input)!.load(), from: "cam1", to: "cam3")
+        #expect(mapped.values == expected.values)
+        let noSource = try MapCommandTests.run(["map", "--model", model.path, "--to", "cam3", input.path, "-o", out.path], logs: logs)
+        #expect(noSource.status != 0 && noSource.stderr.contains("--from"))
+
+        let evaluate = try MapCommandTests.run(["evaluate", "--dataset", data.root.path, "--cameras", "cam1,cam2,cam3", "--model", model.path,
+                                                "--json", "--quiet"], logs: logs)
+        #expect(evaluate.status == 0, "\(evaluate.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(evaluate.stdout.utf8)) as! [String: Any]
+        let directions = Set((json["results"] as! [[String: Any]]).compactMap { $0["direction"] as? String })
+        #expect(directions == ["cam1->cam2", "cam2->cam1", "cam1->cam3", "cam3->cam1", "cam2->cam3", "cam3->cam2"])
+        let both = try MapCommandTests.run(["train", "--dataset", data.root.path, "--cameras", "cam1,cam3", "--camera-a", "cam1",
+                                            "-o", model.path], logs: logs)
+        #expect(both.status != 0 && both.stderr.contains("not both"))
+    }
+}
