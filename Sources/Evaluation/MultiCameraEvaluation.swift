@@ -7,7 +7,7 @@ import RawSupport
 /// Least-squares baselines for two cameras that share no anchor scene: chains of fits through
 /// the cameras that connect them.
 ///
-/// Along the shortest chain of the anchor graph (``RawIO/CameraGraph/path(from:to:)``), each hop
+/// Along the shortest chain of the anchor graph (RawIO's `CameraGraph.path(from:to:)`), each hop
 /// `u -> v` is fitted on the anchor scenes `u` and `v` share, and an image is mapped hop by hop
 /// (each hop's output clipped to [0, 1], as a camera's raw values are). The names end in
 /// ``suffix``: `single-calibration-3x3-chain`, `anchor-linear3x3-chain`, and so on.
@@ -80,7 +80,7 @@ public enum ChainBaselines {
 /// A pair that shares anchor scenes is compared with the usual baselines
 /// (``Evaluator/standardMethods(layout:cameraA:cameraB:modelDirectory:tiling:oracles:)``); a pair
 /// that shares none with ``ChainBaselines`` through the cameras that connect them. With a
-/// ``MultiCameraModel`` the `learned` row maps each image with it, and for a pair that shares no
+/// `MultiCameraModel` the `learned` row maps each image with it, and for a pair that shares no
 /// anchor scene a `learned-chain` row chains the model's own pairs along the same path as the
 /// chained baselines (what training on carried anchors adds over chaining).
 public struct MultiCameraEvaluation: Sendable {

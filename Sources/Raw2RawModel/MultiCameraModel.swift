@@ -75,7 +75,7 @@ public struct MultiCameraDescription: Codable, Sendable, Equatable {
 ///
 /// The cameras share one scene space: every anchor scene, seen by two or more cameras, is carried
 /// into every other camera's raw space through the cameras that connect them (the anchor graph,
-/// ``CameraGraph``). A pair of cameras that shares anchor scenes is a two-camera
+/// RawIO's `CameraGraph`). A pair of cameras that shares anchor scenes is a two-camera
 /// ``Raw2RawNetwork`` trained on its own data, exactly as `raw2raw train --camera-a --camera-b`
 /// trains it; a pair that shares none is a two-camera network trained on every anchor scene either
 /// camera saw, the other camera's image carried to it, and on both cameras' unpaired images, so

@@ -56,7 +56,7 @@ public struct TrainingData: Sendable {
     /// Opens the sets of two cameras of a dataset in the paper's layout; the test pairs
     /// (`paired/<camera>/raw-rggb/`) become the validation set when their folders exist (and,
     /// in a dataset of more than two cameras, when the two share a test scene). The anchors are
-    /// the scenes both cameras saw (``RawIO/DatasetLayout/pairs(_:cameraA:cameraB:)``).
+    /// the scenes both cameras saw (RawIO's `DatasetLayout.pairs(_:cameraA:cameraB:)`).
     /// - Throws: ``TrainingError/dataset(_:)`` naming the folder or files.
     public init(layout: DatasetLayout, cameraA: String, cameraB: String) throws(TrainingError) {
         do {
