@@ -59,3 +59,23 @@ import Testing
         #expect(digests == Self.pinned[format])
     }
 }
+
+extension TwoCameraCompatibilityTests {
+    /// The cameras initialiser with two cameras writes the same bytes whatever the topology, and
+    /// two-camera manifests carry no topology (old manifests decode with none).
+    @Test(arguments: AnchorTopology.allCases)
+    func twoCamerasAnyTopologyGiveTheSameFiles(_ topology: AnchorTopology) throws {
+        let data = try SpectralData.bundled()
+        let root = SyntheticDatasetTests.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let config = SyntheticDatasetConfiguration(cameras: [.iPhoneXLike(data), .galaxyS9Like(data)], anchorTopology: topology,
+                                                   unpairedCount: 1, anchorCount: 2, testCount: 1,
+                                                   scenes: SceneConfiguration(width: 8, height: 6), seed: 42)
+        #expect(config.fileCount == 8)
+        let manifest = try SyntheticDatasetGenerator(configuration: config, data: data).generate(into: root)
+        #expect(try Self.digests(under: root) == Self.pinned[.mat])
+        #expect(manifest.settings.anchorTopology == nil)
+        let json = try String(contentsOf: root.appendingPathComponent("dataset.json"), encoding: .utf8)
+        #expect(!json.contains("anchorTopology"))
+    }
+}
