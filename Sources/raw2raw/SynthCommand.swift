@@ -102,10 +102,10 @@ struct Synth: ParsableCommand {
     var cameraB: String?
 
     @Option(name: .customLong("camera-a-spec"),
-            help: "Changes to camera A, e.g. 'sensor=gaussian-ircut@3,pattern=grbg,bits=10,exposure=mean' (see above).")
+            help: "Changes to camera A (camera 1), e.g. 'sensor=gaussian-ircut@3,pattern=grbg,bits=10,exposure=mean' (see above).")
     var cameraASpec = ""
 
-    @Option(name: .customLong("camera-b-spec"), help: "Changes to camera B (same form as --camera-a-spec).")
+    @Option(name: .customLong("camera-b-spec"), help: "Changes to camera B (camera 2; same form as --camera-a-spec).")
     var cameraBSpec = ""
 
     @Option(name: .customLong("camera-spec"),
@@ -245,14 +245,14 @@ struct Synth: ParsableCommand {
         let (manifest, written, kept) = result
         let seconds = Date().timeIntervalSince(start)
         let illuminants = Set(manifest.images.map(\.primaryIlluminant)).count
-        let edges = config.anchorEdges.map { "\(models[$0.0].name)-\(models[$0.1].name)" }
-        let topologyName = models.count > 2 ? "\(topology.rawValue) " : ""
+        let edges = config.anchorEdges.map { "\(models[$0.0].name)/\(models[$0.1].name)" }
+        let topologyName = models.count > 2 ? " (\(topology.rawValue))" : ""
         print("""
             Synthetic dataset in \(root.path): \(written) files written, \(kept) kept, in \(String(format: "%.1f", seconds)) s.
               cameras (\(models.count)), packed size \(size.width)x\(size.height):
             \(models.enumerated().map { "    \($0.offset + 1). \(describe($0.element))" }.joined(separator: "\n"))
-              anchor edges (\(topologyName)\(anchors) scenes each): \(edges.joined(separator: ", "))
-              \(unpaired) unpaired per camera, \(config.anchorSceneCount) anchor scenes, \(test) test scenes, \(illuminants) distinct main illuminants; seed \(seed)
+              anchor edges\(topologyName): \(edges.joined(separator: ", "))
+              \(unpaired) unpaired per camera, \(anchors) anchor scenes per edge (\(config.anchorSceneCount) in all), \(test) test scenes seen by every camera, \(illuminants) distinct main illuminants; seed \(seed)
               manifest: \(root.appendingPathComponent("dataset.json").path)
             """)
     }

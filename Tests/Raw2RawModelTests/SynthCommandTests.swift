@@ -29,7 +29,7 @@ struct SynthCommandTests {
                           "paired/cam1/raw-rggb/test_0000.mat", "paired/cam2/anchor-raw-rggb/anchor_0000.mat",
                           "paired/cam2/raw-rggb/test_0000.mat", "paired/phone/anchor-raw-rggb/anchor_0001.mat",
                           "paired/phone/raw-rggb/test_0000.mat"])
-        #expect(r.stdout.contains("anchor edges (star 1 scenes each): cam1-cam2, cam1-phone"), "\(r.stdout)")
+        #expect(r.stdout.contains("anchor edges (star): cam1/cam2, cam1/phone"), "\(r.stdout)")
         #expect(r.stdout.contains("3. phone (BGGR"), "\(r.stdout)")
     }
 
