@@ -45,14 +45,14 @@ public struct SyntheticCameraImages: Sendable {
     /// The anchor scenes cameras `cameraA` and `cameraB` both saw, as pairs (`cameraA` first, in
     /// anchor order); empty if the two do not share an edge.
     ///
-    /// - Throws: ``DatasetError`` only if a set was replaced by one of files that cannot be read.
+    /// - Throws: `DatasetError` (RawIO) only if a set was replaced by one of files that cannot be read.
     public func anchorPairs(cameraA: String, cameraB: String) throws(DatasetError) -> PackedImagePairSet {
         try pairs(anchors, cameraA, cameraB)
     }
 
     /// The test scenes as pairs of `cameraA` and `cameraB` (`cameraA` first).
     ///
-    /// - Throws: ``DatasetError`` only if a set was replaced by one of files that cannot be read.
+    /// - Throws: `DatasetError` (RawIO) only if a set was replaced by one of files that cannot be read.
     public func testPairs(cameraA: String, cameraB: String) throws(DatasetError) -> PackedImagePairSet {
         try pairs(test, cameraA, cameraB)
     }
