@@ -50,7 +50,7 @@ let package = Package(
 
         .testTarget(name: "RawCoreTests", dependencies: ["RawCore", "RawSupport"]),
         .testTarget(name: "RawIOTests", dependencies: ["RawIO", "RawCore", "RawSupport", "CZlib"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "RawSynthesisTests", dependencies: ["RawSynthesis", "RawIO", "RawCore"]),
+        .testTarget(name: "RawSynthesisTests", dependencies: ["RawSynthesis", "RawIO", "RawCore", "RawSupport"]),
         .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "RawIO", "RawCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RawTensorTests", dependencies: ["RawTensor", "RawCore"], resources: [.copy("Fixtures")]),
         // Also tests Evaluation (which shares its synthetic datasets) and in-memory experiments end to end.

@@ -15,11 +15,12 @@ public enum SyntheticDatasetFormat: String, Sendable, Codable, CaseIterable {
 
 /// The three image sets of the paper's dataset layout.
 public enum SyntheticDatasetSet: String, Sendable, Codable, CaseIterable {
-    /// `unpaired/<camera>/raw-rggb/`: different scenes for the two cameras.
+    /// `unpaired/<camera>/raw-rggb/`: every camera its own scenes.
     case unpaired
-    /// `paired/<camera>/anchor-raw-rggb/`: the anchor pairs (same scene, pixel-aligned).
+    /// `paired/<camera>/anchor-raw-rggb/`: the anchor scenes, each seen (pixel-aligned) by the two
+    /// cameras of one edge of the ``AnchorTopology``.
     case anchor
-    /// `paired/<camera>/raw-rggb/`: the test pairs (same scene, pixel-aligned).
+    /// `paired/<camera>/raw-rggb/`: the test scenes, each seen (pixel-aligned) by every camera.
     case test
 
     /// The folder of `camera`'s images of this set, relative to the dataset root.
@@ -31,30 +32,69 @@ public enum SyntheticDatasetSet: String, Sendable, Codable, CaseIterable {
         }
     }
 
-    /// The file name stem of image `index` of this set.
+    /// The file name stem of image `index` of this set, as `camera` (0 = A, 1 = B, 2 = C, ...) writes it.
     ///
-    /// Pairs share it across the two cameras (`anchor_0003`, `test_0012`); unpaired images, which
-    /// show different scenes, carry the camera's letter like the paper's files
-    /// (`unpaired_0005_A`, `unpaired_0005_B`), so that no one mistakes them for pairs.
+    /// Scenes seen by several cameras share it across them (`anchor_0003`, `test_0012`); unpaired
+    /// images, which show different scenes, carry the camera's letter like the paper's files
+    /// (`unpaired_0005_A`, `unpaired_0005_B`, `unpaired_0005_C`), so that no one mistakes them for pairs.
     public func fileStem(index: Int, camera: Int) -> String {
-        precondition(camera == 0 || camera == 1, "camera must be 0 (A) or 1 (B), got \(camera)")
+        precondition((0..<SyntheticDatasetConfiguration.cameraCountRange.upperBound).contains(camera),
+                     "camera must be an index in 0..<\(SyntheticDatasetConfiguration.cameraCountRange.upperBound), got \(camera)")
+        precondition(index >= 0, "image index must be non-negative, got \(index)")
         let digits = String(index)
         let number = String(repeating: "0", count: max(0, 4 - digits.count)) + digits
-        return self == .unpaired ? "unpaired_\(number)_\(camera == 0 ? "A" : "B")" : "\(rawValue)_\(number)"
+        return self == .unpaired ? "unpaired_\(number)_\(Self.letter(camera: camera))" : "\(rawValue)_\(number)"
+    }
+
+    /// The letter of camera `camera` in unpaired file names: `A` for 0, `B` for 1, ... `Z` for 25.
+    public static func letter(camera: Int) -> String {
+        precondition((0..<26).contains(camera), "camera letters run from A to Z (index 0...25), got \(camera)")
+        return String(UnicodeScalar(UInt8(65 + camera)))
     }
 }
 
-/// What to synthesise: two cameras, how many images of each set, their size, the seed and the format.
+/// Which pairs of cameras share anchor scenes in an N-camera synthetic dataset.
+///
+/// Each edge `(i, j)` (camera indices, `i < j`) gets ``SyntheticDatasetConfiguration/anchorCount``
+/// scenes of its own, seen by cameras `i` and `j` only; with two cameras every topology is the one
+/// edge `(0, 1)`.
+public enum AnchorTopology: String, Sendable, Equatable, Codable, CaseIterable {
+    /// Neighbours in camera order: edges `(0, 1), (1, 2), ..., (N-2, N-1)`.
+    case chain
+    /// The first camera with each other one: edges `(0, 1), (0, 2), ..., (0, N-1)`.
+    case star
+    /// Every pair: edges `(i, j)` for all `i < j`, in lexicographic order.
+    case allPairs = "all-pairs"
+
+    /// The edges of this topology over `cameraCount` cameras, in the order their anchor scenes are numbered.
+    ///
+    /// Edge `e` holds anchor scenes `e * anchorCount ..< (e + 1) * anchorCount`. Every camera lies
+    /// on at least one edge.
+    public func edges(cameraCount: Int) -> [(Int, Int)] {
+        precondition(cameraCount >= 2, "a topology needs at least two cameras, got \(cameraCount)")
+        switch self {
+        case .chain: return (0..<(cameraCount - 1)).map { ($0, $0 + 1) }
+        case .star: return (1..<cameraCount).map { (0, $0) }
+        case .allPairs: return (0..<(cameraCount - 1)).flatMap { i in ((i + 1)..<cameraCount).map { (i, $0) } }
+        }
+    }
+}
+
+/// What to synthesise: the cameras, which of them share anchor scenes, how many images of each
+/// set, their size, the seed and the format.
 public struct SyntheticDatasetConfiguration: Sendable {
-    /// The first camera (its ``CameraModel/name`` is its folder name).
-    public var cameraA: CameraModel
-    /// The second camera (its name must differ from the first's).
-    public var cameraB: CameraModel
-    /// Unpaired images per camera (different scenes for the two cameras).
+    /// How many cameras a dataset may have: 2 to 26 (unpaired files carry the letters A to Z).
+    public static let cameraCountRange = 2...26
+
+    /// The cameras, in order (their ``CameraModel/name``s are their folder names, all different).
+    public var cameras: [CameraModel]
+    /// Which pairs of cameras share anchor scenes (irrelevant for two cameras: one edge either way).
+    public var anchorTopology: AnchorTopology
+    /// Unpaired images per camera (every camera its own scenes).
     public var unpairedCount: Int
-    /// Anchor pairs.
+    /// Anchor scenes per edge of the ``anchorTopology`` (each seen by the edge's two cameras).
     public var anchorCount: Int
-    /// Test pairs.
+    /// Test scenes (each seen by every camera).
     public var testCount: Int
     /// The scene distribution, including the packed image size.
     public var scenes: SceneConfiguration
@@ -63,16 +103,22 @@ public struct SyntheticDatasetConfiguration: Sendable {
     /// The file format.
     public var format: SyntheticDatasetFormat
 
-    /// Creates a configuration.
-    public init(cameraA: CameraModel, cameraB: CameraModel, unpairedCount: Int, anchorCount: Int, testCount: Int,
-                scenes: SceneConfiguration, seed: UInt64, format: SyntheticDatasetFormat = .mat) {
-        precondition(cameraA.name != cameraB.name, "the two cameras need different names (they are folder names), both are '\(cameraA.name)'")
-        for n in [cameraA.name, cameraB.name] {
+    /// Creates a configuration of two or more cameras whose anchor scenes follow `anchorTopology`.
+    ///
+    /// Two cameras give exactly the dataset of ``init(cameraA:cameraB:unpairedCount:anchorCount:testCount:scenes:seed:format:)``
+    /// whatever the topology.
+    public init(cameras: [CameraModel], anchorTopology: AnchorTopology = .chain, unpairedCount: Int, anchorCount: Int,
+                testCount: Int, scenes: SceneConfiguration, seed: UInt64, format: SyntheticDatasetFormat = .mat) {
+        precondition(Self.cameraCountRange.contains(cameras.count),
+                     "a synthetic dataset needs \(Self.cameraCountRange.lowerBound) to \(Self.cameraCountRange.upperBound) cameras, got \(cameras.count)")
+        var seen: Set<String> = []
+        for n in cameras.map(\.name) {
             precondition(!n.isEmpty && !n.contains("/") && n != "." && n != "..", "camera name '\(n)' cannot be a folder name")
+            precondition(seen.insert(n).inserted, "the cameras need different names (they are folder names), '\(n)' appears twice")
         }
         precondition(unpairedCount >= 0 && anchorCount >= 0 && testCount >= 0, "image counts must be non-negative")
-        self.cameraA = cameraA
-        self.cameraB = cameraB
+        self.cameras = cameras
+        self.anchorTopology = anchorTopology
         self.unpairedCount = unpairedCount
         self.anchorCount = anchorCount
         self.testCount = testCount
@@ -81,8 +127,55 @@ public struct SyntheticDatasetConfiguration: Sendable {
         self.format = format
     }
 
-    /// The number of files the dataset holds (two per unpaired index and two per pair).
-    public var fileCount: Int { 2 * (unpairedCount + anchorCount + testCount) }
+    /// Creates a configuration of two cameras, A and B (the cameras `[cameraA, cameraB]`).
+    public init(cameraA: CameraModel, cameraB: CameraModel, unpairedCount: Int, anchorCount: Int, testCount: Int,
+                scenes: SceneConfiguration, seed: UInt64, format: SyntheticDatasetFormat = .mat) {
+        precondition(cameraA.name != cameraB.name, "the two cameras need different names (they are folder names), both are '\(cameraA.name)'")
+        self.init(cameras: [cameraA, cameraB], anchorTopology: .chain, unpairedCount: unpairedCount, anchorCount: anchorCount,
+                  testCount: testCount, scenes: scenes, seed: seed, format: format)
+    }
+
+    /// The first camera (``cameras``[0]).
+    public var cameraA: CameraModel {
+        get { cameras[0] }
+        set { cameras[0] = newValue }
+    }
+
+    /// The second camera (``cameras``[1]).
+    public var cameraB: CameraModel {
+        get { cameras[1] }
+        set { cameras[1] = newValue }
+    }
+
+    /// The pairs of camera indices that share anchor scenes, in anchor-numbering order (see ``AnchorTopology/edges(cameraCount:)``).
+    public var anchorEdges: [(Int, Int)] { anchorTopology.edges(cameraCount: cameras.count) }
+
+    /// Anchor scenes in all: ``anchorCount`` per edge.
+    public var anchorSceneCount: Int { anchorCount * anchorEdges.count }
+
+    /// The number of files the dataset holds: one per camera per unpaired index and per test
+    /// scene, two per anchor scene.
+    public var fileCount: Int { cameras.count * (unpairedCount + testCount) + 2 * anchorSceneCount }
+
+    /// The two camera indices that see anchor scene `index` (global, `edge * anchorCount + i`).
+    public func anchorCameras(index: Int) -> (Int, Int) {
+        precondition(index >= 0 && index < anchorSceneCount, "anchor scene \(index) does not exist (there are \(anchorSceneCount))")
+        return anchorEdges[index / anchorCount]
+    }
+
+    /// The indices of the cameras that see image `index` of `set`: `[camera]` for unpaired images,
+    /// the edge's two for an anchor scene, all for a test scene.
+    public func cameraIndices(seeing set: SyntheticDatasetSet, index: Int, camera: Int = 0) -> [Int] {
+        switch set {
+        case .unpaired:
+            precondition(cameras.indices.contains(camera), "camera \(camera) does not exist (there are \(cameras.count))")
+            return [camera]
+        case .anchor:
+            let (i, j) = anchorCameras(index: index)
+            return [i, j]
+        case .test: return Array(cameras.indices)
+        }
+    }
 }
 
 /// A record of a synthetic dataset, written as `dataset.json` at its root.
@@ -134,27 +227,31 @@ public struct SyntheticDatasetManifest: Sendable, Equatable, Codable {
 
     /// Everything that defines the dataset's content (not its progress).
     public struct Settings: Sendable, Equatable, Codable {
-        /// The two cameras, A then B.
+        /// The cameras, in order (A, B, C, ...).
         public var cameras: [Camera]
+        /// Which pairs of cameras share anchor scenes; `nil` (and absent from the JSON) for two
+        /// cameras, whose one edge every topology gives, so two-camera manifests are as before.
+        public var anchorTopology: AnchorTopology?
         /// The seed.
         public var seed: UInt64
         /// The file format.
         public var format: SyntheticDatasetFormat
         /// Packed width and height (the mosaics are twice as large).
         public var packedWidth: Int, packedHeight: Int
-        /// Unpaired images per camera, anchor pairs, test pairs.
+        /// Unpaired images per camera, anchor scenes per edge of the topology, test scenes.
         public var unpairedCount: Int, anchorCount: Int, testCount: Int
         /// The scene distribution.
         public var scenes: SceneConfiguration
     }
 
-    /// One image (one file per camera for pairs; one file of one camera for unpaired images).
+    /// One image: one scene, one file per camera that saw it (one for unpaired images, two for
+    /// anchors, every camera for test scenes).
     public struct Image: Sendable, Equatable, Codable {
         /// The set it belongs to.
         public var set: SyntheticDatasetSet
-        /// The file name (pairs: the same in both cameras' folders).
+        /// The file name (the same in the folder of every camera that saw the scene).
         public var file: String
-        /// The cameras that saw this scene (one for unpaired images, two for pairs).
+        /// The cameras that saw this scene (one for unpaired images, two for anchors, all for test scenes).
         public var cameras: [String]
         /// The light's short name (see ``SceneLighting/name``).
         public var illuminant: String
@@ -222,20 +319,25 @@ public enum SyntheticDatasetError: Error, Sendable, Equatable, CustomStringConve
     }
 }
 
-/// Writes a synthetic two-camera dataset in the paper's layout, deterministically by seed.
+/// Writes a synthetic dataset of two or more cameras in the paper's layout, deterministically by seed.
 ///
 /// ```
-/// <root>/unpaired/<A>/raw-rggb/unpaired_0000_A.mat  different scenes for the two cameras
+/// <root>/unpaired/<A>/raw-rggb/unpaired_0000_A.mat  every camera its own scenes
 /// <root>/unpaired/<B>/raw-rggb/unpaired_0000_B.mat
-/// <root>/paired/<A>/anchor-raw-rggb/anchor_0000.mat  the same scene seen by both cameras
-/// <root>/paired/<B>/anchor-raw-rggb/anchor_0000.mat  (pixel-aligned, same file name)
-/// <root>/paired/<A>/raw-rggb/test_0000.mat           test pairs, likewise
+/// <root>/paired/<A>/anchor-raw-rggb/anchor_0000.mat  an anchor scene seen by the two cameras
+/// <root>/paired/<B>/anchor-raw-rggb/anchor_0000.mat  of its edge (pixel-aligned, same file name)
+/// <root>/paired/<A>/raw-rggb/test_0000.mat           a test scene, seen by every camera
 /// <root>/paired/<B>/raw-rggb/test_0000.mat
 /// <root>/dataset.json                                 ``SyntheticDatasetManifest``
 /// ```
 ///
-/// Every image's scene, exposure and noise derive from the seed and the image's set and index
-/// only, so a run can be resumed: files that exist are kept (each file is written under a
+/// With more cameras (C, D, ...) every camera has the same three folders. A file name under
+/// several cameras is the same scene seen by each of them: anchor scene `k` (`anchor_<k>`) belongs
+/// to edge `k / anchorCount` of the ``AnchorTopology`` and is written for that edge's two cameras
+/// only; test scenes are written for every camera; unpaired files carry the camera's letter.
+///
+/// Every image's scene, exposure and noise derive from the seed, the image's set and index and the
+/// camera's index only (two cameras give the same bytes as before N cameras), so a run can be resumed: files that exist are kept (each file is written under a
 /// temporary name and renamed, so a file that exists is complete), and the rest come out exactly
 /// as in an uninterrupted run.
 public struct SyntheticDatasetGenerator: Sendable {
@@ -250,20 +352,22 @@ public struct SyntheticDatasetGenerator: Sendable {
         self.scenes = SceneGenerator(data: data, configuration: configuration.scenes)
     }
 
-    /// One file to produce.
+    /// One scene to produce: a file for each camera that sees it.
     struct Job {
         let set: SyntheticDatasetSet
+        /// The image index (for anchors the global one, `edge * anchorCount + i`).
         let index: Int
-        let cameras: [CameraModel]
+        /// Indices into the configuration's cameras, in order.
+        let cameras: [Int]
         let sceneSeed: UInt64
         /// The file name; for unpaired images the job has one camera, whose letter it carries.
         func fileName(_ c: SyntheticDatasetConfiguration) -> String {
-            let camera = cameras[0].name == c.cameraA.name ? 0 : 1
-            return "\(self.set.fileStem(index: index, camera: camera)).\(c.format.fileExtension)"
+            "\(self.set.fileStem(index: index, camera: cameras[0])).\(c.format.fileExtension)"
         }
     }
 
-    /// The seed of the scene of image `index` of `set` (`camera` 0 or 1 selects the unpaired scene of A or B).
+    /// The seed of the scene of image `index` of `set` (for unpaired images, `camera` selects the
+    /// camera whose scene it is; anchor `index` is the global one, `edge * anchorCount + i`).
     public func sceneSeed(set: SyntheticDatasetSet, index: Int, camera: Int = 0) -> UInt64 {
         let s = configuration.seed
         switch set {
@@ -279,33 +383,42 @@ public struct SyntheticDatasetGenerator: Sendable {
                           UInt64(camera), UInt64(index))
     }
 
+    /// The scenes in generation order: unpaired (index by index, every camera in turn), then the
+    /// anchors edge by edge, then the test scenes.
     func jobs() -> [Job] {
         let c = configuration
         var jobs: [Job] = []
         for i in 0..<c.unpairedCount {
-            jobs.append(Job(set: .unpaired, index: i, cameras: [c.cameraA], sceneSeed: sceneSeed(set: .unpaired, index: i, camera: 0)))
-            jobs.append(Job(set: .unpaired, index: i, cameras: [c.cameraB], sceneSeed: sceneSeed(set: .unpaired, index: i, camera: 1)))
+            for camera in c.cameras.indices {
+                jobs.append(Job(set: .unpaired, index: i, cameras: [camera], sceneSeed: sceneSeed(set: .unpaired, index: i, camera: camera)))
+            }
         }
-        for i in 0..<c.anchorCount {
-            jobs.append(Job(set: .anchor, index: i, cameras: [c.cameraA, c.cameraB], sceneSeed: sceneSeed(set: .anchor, index: i)))
+        for k in 0..<c.anchorSceneCount {
+            jobs.append(Job(set: .anchor, index: k, cameras: c.cameraIndices(seeing: .anchor, index: k), sceneSeed: sceneSeed(set: .anchor, index: k)))
         }
         for i in 0..<c.testCount {
-            jobs.append(Job(set: .test, index: i, cameras: [c.cameraA, c.cameraB], sceneSeed: sceneSeed(set: .test, index: i)))
+            jobs.append(Job(set: .test, index: i, cameras: Array(c.cameras.indices), sceneSeed: sceneSeed(set: .test, index: i)))
         }
         return jobs
     }
 
-    /// The scene of image `index` of `set` (for unpaired images, `camera` 0 or 1 selects A's or B's scene).
+    /// The scene of image `index` of `set` (for unpaired images, `camera` selects whose scene).
     public func scene(set: SyntheticDatasetSet, index: Int, camera: Int = 0) -> Scene {
         scenes.scene(seed: sceneSeed(set: set, index: index, camera: camera))
     }
 
-    /// Renders `camera`'s capture (0 = A, 1 = B) of image `index` of `set`, exactly as the dataset holds it.
+    /// Renders camera `camera`'s (0 = A, 1 = B, ...) capture of image `index` of `set`, exactly as the dataset holds it.
+    ///
+    /// For an anchor scene the camera must be one of its edge's two; every camera sees the test scenes.
     public func capture(set: SyntheticDatasetSet, index: Int, camera: Int) -> CameraCapture {
-        precondition(camera == 0 || camera == 1, "camera must be 0 (A) or 1 (B), got \(camera)")
-        let model = camera == 0 ? configuration.cameraA : configuration.cameraB
+        let c = configuration
+        precondition(c.cameras.indices.contains(camera), "camera must be an index in 0..<\(c.cameras.count), got \(camera)")
+        if set == .anchor, index >= 0, index < c.anchorSceneCount {
+            let (i, j) = c.anchorCameras(index: index)
+            precondition(camera == i || camera == j, "anchor scene \(index) is seen by cameras \(i) and \(j), not by \(camera)")
+        }
         let s = self.scene(set: set, index: index, camera: set == .unpaired ? camera : 0)
-        return model.render(s, seed: captureSeed(set: set, index: index, camera: camera))
+        return c.cameras[camera].render(s, seed: captureSeed(set: set, index: index, camera: camera))
     }
 
     /// The manifest of the dataset (``SyntheticDatasetManifest``) with `complete` set as given.
@@ -314,7 +427,7 @@ public struct SyntheticDatasetGenerator: Sendable {
         for job in jobs() {
             let l = scenes.scene(seed: job.sceneSeed).lighting
             images.append(SyntheticDatasetManifest.Image(
-                set: job.set, file: job.fileName(configuration), cameras: job.cameras.map(\.name),
+                set: job.set, file: job.fileName(configuration), cameras: job.cameras.map { configuration.cameras[$0].name },
                 illuminant: l.name, primaryIlluminant: l.primary.name, secondaryIlluminant: l.secondary?.name,
                 secondaryWeight: l.secondary == nil ? 0 : l.secondaryWeight, spatiallyVarying: l.isSpatiallyVarying,
                 sceneSeed: job.sceneSeed))
@@ -326,7 +439,8 @@ public struct SyntheticDatasetGenerator: Sendable {
     /// The settings that define this dataset.
     public var settings: SyntheticDatasetManifest.Settings {
         let c = configuration
-        return .init(cameras: [.init(c.cameraA), .init(c.cameraB)], seed: c.seed, format: c.format,
+        return .init(cameras: c.cameras.map { .init($0) }, anchorTopology: c.cameras.count > 2 ? c.anchorTopology : nil,
+                     seed: c.seed, format: c.format,
                      packedWidth: c.scenes.width, packedHeight: c.scenes.height, unpairedCount: c.unpairedCount,
                      anchorCount: c.anchorCount, testCount: c.testCount, scenes: c.scenes)
     }
@@ -352,7 +466,7 @@ public struct SyntheticDatasetGenerator: Sendable {
         try checkExistingManifest(at: manifestURL)
         let c = configuration
         for set in SyntheticDatasetSet.allCases {
-            for cam in [c.cameraA, c.cameraB] {
+            for cam in c.cameras {
                 let dir = root.appendingPathComponent(set.folder(camera: cam.name))
                 do {
                     try fm.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -368,9 +482,8 @@ public struct SyntheticDatasetGenerator: Sendable {
         for job in jobs() {
             let file = job.fileName(c)
             var pending: [(camera: Int, url: URL, relative: String)] = []
-            for model in job.cameras {
-                let cameraIndex = model.name == c.cameraA.name ? 0 : 1
-                let relative = job.set.folder(camera: model.name) + "/" + file
+            for cameraIndex in job.cameras {
+                let relative = job.set.folder(camera: c.cameras[cameraIndex].name) + "/" + file
                 let url = root.appendingPathComponent(relative)
                 if fm.fileExists(atPath: url.path) {
                     done += 1
@@ -383,8 +496,7 @@ public struct SyntheticDatasetGenerator: Sendable {
             let scene = scenes.scene(seed: job.sceneSeed)
             for p in pending {
                 if Task.isCancelled { throw .cancelled(completed: done, total: total) }
-                let model = p.camera == 0 ? c.cameraA : c.cameraB
-                let capture = model.render(scene, seed: captureSeed(set: job.set, index: job.index, camera: p.camera))
+                let capture = c.cameras[p.camera].render(scene, seed: captureSeed(set: job.set, index: job.index, camera: p.camera))
                 try writeAtomically(capture, to: p.url)
                 done += 1
                 progress(SyntheticDatasetProgress(completed: done, total: total, file: p.relative, skipped: false))
@@ -438,6 +550,9 @@ public struct SyntheticDatasetGenerator: Sendable {
             diffs.append("counts \(o.unpairedCount)/\(o.anchorCount)/\(o.testCount), not \(mine.unpairedCount)/\(mine.anchorCount)/\(mine.testCount)")
         }
         if o.cameras != mine.cameras { diffs.append("cameras \(o.cameras.map(\.name)) with other settings") }
+        if o.anchorTopology != mine.anchorTopology {
+            diffs.append("anchor topology \(o.anchorTopology?.rawValue ?? "(two cameras)"), not \(mine.anchorTopology?.rawValue ?? "(two cameras)")")
+        }
         if o.scenes != mine.scenes { diffs.append("another scene configuration") }
         throw .conflictingDataset(path: url.path, reason: diffs.joined(separator: "; "))
     }
