@@ -35,15 +35,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(name: .long, help: "The dataset folder.")
     var dataset: String
 
-    @Option(name: .customLong("camera-a"), help: "The first camera's folder name.")
-    var cameraA: String?
-
-    @Option(name: .customLong("camera-b"), help: "The second camera's folder name.")
-    var cameraB: String?
-
-    @Option(name: .long, help: ArgumentHelp("Two or more camera folder names, comma-separated: evaluate every pair of them that shares test scenes (--model: a multi-camera model).",
-                                            valueName: "a,b,c"))
-    var cameras: String?
+    @OptionGroup var cameras: CameraSelection
 
     @Option(name: .long, help: "A trained model folder (from raw2raw train) to evaluate as 'learned'.")
     var model: String?
@@ -65,19 +57,14 @@ struct EvaluateCommand: ParsableCommand {
 
     func validate() throws {
         guard figures >= 0 else { throw ValidationError("--figures must be >= 0") }
-        if let cameras {
-            guard cameraA == nil && cameraB == nil else { throw ValidationError("give --cameras or --camera-a/--camera-b, not both") }
-            guard !oracles else { throw ValidationError("--oracles goes with --camera-a/--camera-b only") }
-            _ = try CameraListArgument.parse(cameras)
-        } else {
-            guard let cameraA, let cameraB else { throw ValidationError("give --camera-a and --camera-b, or --cameras a,b,c") }
-            guard cameraA != cameraB else { throw ValidationError("--camera-a and --camera-b must differ") }
-        }
+        let (_, multi) = try cameras.resolved()
+        guard !(multi && oracles) else { throw ValidationError("--oracles goes with --camera-a/--camera-b only") }
     }
 
     func run() throws {
-        if let cameras { return try runMultiCamera(try CameraListArgument.parse(cameras)) }
-        let cameraA = self.cameraA!, cameraB = self.cameraB!
+        let (names, multi) = try cameras.resolved()
+        if multi { return try runMultiCamera(names) }
+        let cameraA = names[0], cameraB = names[1]
         let report = try EvaluationRun(dataset: URL(fileURLWithPath: dataset), cameraA: cameraA, cameraB: cameraB,
                                        model: model.map { URL(fileURLWithPath: $0) },
                                        figurePairs: out == nil ? 0 : figures, quiet: quiet, oracles: oracles).run()

@@ -30,15 +30,7 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: "The dataset folder.")
     var dataset: String
 
-    @Option(name: .customLong("camera-a"), help: "The first camera's folder name (a two-camera model).")
-    var cameraA: String?
-
-    @Option(name: .customLong("camera-b"), help: "The second camera's folder name (a two-camera model).")
-    var cameraB: String?
-
-    @Option(name: .long, help: ArgumentHelp("Two or more camera folder names, comma-separated: one multi-camera model mapping any of them to any other.",
-                                            valueName: "a,b,c"))
-    var cameras: String?
+    @OptionGroup var cameras: CameraSelection
 
     @Option(name: [.short, .customLong("output")], help: "The model folder to write.")
     var output: String
@@ -63,18 +55,7 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         if let steps, steps < 0 { throw ValidationError("--steps must not be negative") }
-        _ = try cameraList()
-    }
-
-    /// The cameras to train: `--cameras` (a multi-camera model) or `--camera-a`/`--camera-b`.
-    func cameraList() throws -> (names: [String], multi: Bool) {
-        if let cameras {
-            guard cameraA == nil && cameraB == nil else { throw ValidationError("give --cameras or --camera-a/--camera-b, not both") }
-            return (try CameraListArgument.parse(cameras), true)
-        }
-        guard let cameraA, let cameraB else { throw ValidationError("give --camera-a and --camera-b, or --cameras a,b,c") }
-        guard cameraA != cameraB else { throw ValidationError("--camera-a and --camera-b must differ") }
-        return ([cameraA, cameraB], false)
+        _ = try cameras.resolved()
     }
 
     func run() throws {
@@ -98,7 +79,7 @@ struct TrainCommand: ParsableCommand {
         guard problems.isEmpty else { throw TrainCommandError("invalid configuration: " + problems.joined(separator: "; ")) }
 
         let layout = try DatasetLayout(root: URL(fileURLWithPath: dataset))
-        let (names, multi) = try cameraList()
+        let (names, multi) = try cameras.resolved()
         if multi { return try trainMultiCamera(layout: layout, cameras: names, configuration: configuration) }
         let data = try TrainingData(layout: layout, cameraA: names[0], cameraB: names[1])
         for w in data.warnings { printError("warning: \(w)") }
@@ -177,16 +158,32 @@ extension TrainCommand {
     }
 }
 
-/// A comma-separated list of camera folder names on the command line.
-enum CameraListArgument {
-    /// Splits and checks `a,b,c`: two or more distinct, non-empty names.
-    static func parse(_ text: String) throws -> [String] {
-        let names = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-        guard names.count >= 2, !names.contains(where: \.isEmpty) else {
-            throw ValidationError("--cameras needs two or more comma-separated camera names, got '\(text)'")
+/// The cameras of `train` and `evaluate`: `--camera-a` and `--camera-b`, or `--cameras a,b,c`.
+struct CameraSelection: ParsableArguments {
+    @Option(name: .customLong("camera-a"), help: "The first camera's folder name (two cameras).")
+    var cameraA: String?
+
+    @Option(name: .customLong("camera-b"), help: "The second camera's folder name (two cameras).")
+    var cameraB: String?
+
+    @Option(name: .long, help: ArgumentHelp("Two or more camera folder names, comma-separated: several cameras, every pair of them (a multi-camera model).",
+                                            valueName: "a,b,c"))
+    var cameras: String?
+
+    /// The camera names and whether they came from `--cameras`.
+    func resolved() throws -> (names: [String], multi: Bool) {
+        if let cameras {
+            guard cameraA == nil && cameraB == nil else { throw ValidationError("give --cameras or --camera-a/--camera-b, not both") }
+            let names = cameras.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard names.count >= 2, !names.contains(where: \.isEmpty) else {
+                throw ValidationError("--cameras needs two or more comma-separated camera names, got '\(cameras)'")
+            }
+            guard Set(names).count == names.count else { throw ValidationError("--cameras repeats a camera: '\(cameras)'") }
+            return (names, true)
         }
-        guard Set(names).count == names.count else { throw ValidationError("--cameras repeats a camera: '\(text)'") }
-        return names
+        guard let cameraA, let cameraB else { throw ValidationError("give --camera-a and --camera-b, or --cameras a,b,c") }
+        guard cameraA != cameraB else { throw ValidationError("--camera-a and --camera-b must differ") }
+        return ([cameraA, cameraB], false)
     }
 }
 
