@@ -130,8 +130,11 @@ enum Convolution {
 /// 2-D cross-correlation (the "convolution" of deep learning) of an `[N, C, H, W]` input with a
 /// `[outC, C, kH, kW]` weight, optional `[outC]` bias, zero padding and stride.
 ///
-/// Implemented as im2col on row chunks of each image followed by `cblas_sgemm`; a 1x1 convolution with
-/// stride 1 is a single matrix product per image.
+/// 3x3 convolutions with stride 1, padding 1 and at least 16 input and output channels use
+/// Winograd's F(2x2, 3x3) transform; other stride-1 width-preserving ones unroll their horizontal
+/// taps, the rest use im2col on row chunks of each image, all followed by `cblas_sgemm`; a 1x1
+/// convolution with stride 1 is a single matrix product per image. The bias is added in the
+/// output pass. Results equal a direct convolution up to Float rounding.
 public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0) -> Tensor {
     conv2d(input, weight: weight, bias: bias, stride: (stride, stride), padding: (padding, padding))
 }
