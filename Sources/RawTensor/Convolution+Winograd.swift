@@ -101,6 +101,15 @@ enum WinogradConvolution {
         UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
     }
 
+    /// Columns `start ..< start + 8` of a row of `width` values, zero outside it.
+    @inline(__always)
+    private static func load8(_ row: UnsafePointer<Float>, from start: Int, width: Int) -> SIMD8<Float> {
+        if start >= 0 && start + 8 <= width { return load8(row + start) }
+        var v = SIMD8<Float>()
+        for k in 0..<8 where start + k >= 0 && start + k < width { v[k] = row[start + k] }
+        return v
+    }
+
     @inline(__always)
     private static func store(_ v: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>) {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Float>.self)
@@ -125,25 +134,23 @@ enum WinogradConvolution {
                                into v: UnsafeMutablePointer<Float>, ld: Int, parallel: Bool) {
         let tx = (width + 1) / 2
         let groups = (tx + 3) / 4
-        let padded = 8 * groups + 8   // input columns -1 ..< 8 * groups + 7, zero outside the image
         let hRow = 4 * groups         // one component j of one input row's horizontal transform
         Parallel.forEachChunk(count: channels, grain: max(1, 4096 / max(tileRows * tx * 16, 1)), parallel: parallel) { range in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: padded + 16 * hRow) { buffer in
-                let row = buffer.baseAddress!
-                let h = row + padded
-                row.initialize(repeating: 0, count: padded)
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 16 * hRow) { buffer in
+                let h = buffer.baseAddress!
                 for c in range {
                     let plane = x + c * height * width
                     // h[slot][j][t] = (d B)[j] of input row iy for tile t, in slot (iy + 1) mod 4.
                     func horizontal(_ iy: Int) {
-                        if iy >= 0 && iy < height {
-                            (row + 1).update(from: plane + iy * width, count: width)
-                        } else {
-                            (row + 1).update(repeating: 0, count: width)
-                        }
                         let slot = h + ((iy + 1) & 3) * 4 * hRow
+                        if iy < 0 || iy >= height {
+                            slot.update(repeating: 0, count: 4 * hRow)
+                            return
+                        }
+                        let row = plane + iy * width
                         for gi in 0..<groups {
-                            let a = load8(row + 8 * gi), b = load8(row + 8 * gi + 2)
+                            // Tile t reads input columns 2t - 1 ..< 2t + 3.
+                            let a = load8(row, from: 8 * gi - 1, width: width), b = load8(row, from: 8 * gi + 1, width: width)
                             let d0 = a.evenHalf, d1 = a.oddHalf, d2 = b.evenHalf, d3 = b.oddHalf
                             store(d0 - d2, slot + 4 * gi)
                             store(d1 + d2, slot + hRow + 4 * gi)
@@ -189,26 +196,18 @@ enum WinogradConvolution {
                                   into t: UnsafeMutablePointer<Float>, ld: Int, parallel: Bool) {
         let tx = (width + 1) / 2
         let groups = (tx + 3) / 4
-        let padded = 8 * groups
         Parallel.forEachChunk(count: channels, grain: max(1, 4096 / max(tileRows * tx * 16, 1)), parallel: parallel) { range in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * padded) { buffer in
-                let rows = buffer.baseAddress!
-                rows.initialize(repeating: 0, count: 2 * padded)
+            do {
                 for o in range {
                     let plane = dy + o * height * width
                     for tr in 0..<tileRows {
                         let ty = ty0 + tr
-                        for r in 0..<2 {
-                            let iy = 2 * ty + r
-                            if iy < height {
-                                (rows + r * padded).update(from: plane + iy * width, count: width)
-                            } else {
-                                (rows + r * padded).update(repeating: 0, count: width)
-                            }
-                        }
+                        let row0 = plane + 2 * ty * width, row1 = row0 + width
+                        let hasSecond = 2 * ty + 1 < height
                         let p0 = tr * tx
                         for gi in 0..<groups {
-                            let a = load8(rows + 8 * gi), b = load8(rows + padded + 8 * gi)
+                            let a = load8(row0, from: 8 * gi, width: width)
+                            let b = hasSecond ? load8(row1, from: 8 * gi, width: width) : SIMD8<Float>()
                             // Columns of the 2x2 tiles: row 0 is (p, q), row 1 is (s, u).
                             let p = a.evenHalf, q = a.oddHalf, s = b.evenHalf, u = b.oddHalf
                             // A on the left: rows r0 = row0, r1 = row0 + row1, r2 = row0 - row1, r3 = -row1.
