@@ -56,13 +56,15 @@ struct WinogradTests {
         let w = Tensor.randomNormal([17, 16, 3, 3], using: &g)
         let whole = Convolution.$chunkPixels.withValue(1 << 20) { conv2d(x, weight: w, bias: nil, padding: 1) }
         let wholeGrad = Convolution.$chunkPixels.withValue(1 << 20) { conv2dBackward(gradOutput: whole, input: x, weight: w, padding: 1) }
-        for pixels in [20, 40, 60] {   // 1, 2 and 3 tile rows per chunk (11 rows: 6 tile rows)
+        for pixels in [80, 160, 240] {   // 1, 2 and 3 tile rows of 5 tiles per chunk (11 rows: 6 tile rows)
             let y = Convolution.$chunkPixels.withValue(pixels) { conv2d(x, weight: w, bias: nil, padding: 1) }
             let grad = Convolution.$chunkPixels.withValue(pixels) { conv2dBackward(gradOutput: whole, input: x, weight: w, padding: 1) }
             #expect(relativeDifference(y, whole) < 1e-6)
             #expect(relativeDifference(grad.input!, wholeGrad.input!) < 1e-6)
             #expect(relativeDifference(grad.weight, wholeGrad.weight) < 1e-6)
         }
+        #expect(Convolution.$chunkPixels.withValue(160) { ConvolutionPlan(ConvolutionGeometry(input: x.shape, weight: w.shape, stride: (1, 1),
+                                                                                          padding: (1, 1))).rowsPerChunk } == 4)
         let reference = directConvolution(x, w, nil, stride: 1, padding: 1)
         #expect(relativeDifference(whole, reference) < 2e-6)
     }
