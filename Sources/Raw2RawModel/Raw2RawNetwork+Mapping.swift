@@ -10,6 +10,11 @@ import RawTensor
 /// side; neighbouring outputs are blended with linear ramps `blend` pixels wide across each
 /// boundary. The default halo is the network's receptive radius plus the blend width, so the
 /// tiled result equals mapping the whole image at once up to floating-point rounding.
+///
+/// Halos are computed twice (by both neighbours): with the default 256-pixel tiles and the paper
+/// network's halo, a tiled pass does about 1.8 times the arithmetic of one pass over the image. So
+/// an image whose one-pass estimate (``Raw2RawNetwork/estimatedPeakBytes(height:width:tiling:)``)
+/// fits ``singlePassBudget`` is mapped in one pass, without tiles.
 public struct TilingOptions: Codable, Sendable, Equatable {
     /// Side of the tile cores in packed pixels (rounded up to the network's pooling multiple). Default 256.
     public var tileSize: Int
@@ -17,13 +22,22 @@ public struct TilingOptions: Codable, Sendable, Equatable {
     public var halo: Int?
     /// Half-width of the blending ramps across tile boundaries. Default 8.
     public var blend: Int
+    /// The most bytes a one-pass mapping of the whole image may be estimated to need for it to be
+    /// used instead of tiles; `nil` (default) means ``defaultSinglePassBudget``, 0 always tiles.
+    public var singlePassBudget: Int?
+
+    /// The single-pass budget of `nil`: 2 GB (the paper model maps images up to about 1.5 million
+    /// packed pixels in one pass).
+    public static let defaultSinglePassBudget = 2 << 30
 
     /// Creates tiling options.
-    public init(tileSize: Int = 256, halo: Int? = nil, blend: Int = 8) {
-        precondition(tileSize > 0 && (halo ?? 0) >= 0 && blend >= 0, "tiling needs a positive tile size and non-negative halo and blend")
+    public init(tileSize: Int = 256, halo: Int? = nil, blend: Int = 8, singlePassBudget: Int? = nil) {
+        precondition(tileSize > 0 && (halo ?? 0) >= 0 && blend >= 0 && (singlePassBudget ?? 0) >= 0,
+                     "tiling needs a positive tile size and non-negative halo, blend and single-pass budget")
         self.tileSize = tileSize
         self.halo = halo
         self.blend = blend
+        self.singlePassBudget = singlePassBudget
     }
 
     /// 256-pixel tiles, automatic halo, 8-pixel blending.
@@ -40,25 +54,43 @@ extension Raw2RawNetwork {
     }
 
     /// An upper bound on the peak bytes of mapping one `height x width` image: the input and
-    /// output images (16 bytes per packed pixel each) plus the activations of one tile.
+    /// output images (16 bytes per packed pixel each) plus the activations of one tile (of the
+    /// whole image when it is mapped in one pass, see ``TilingOptions/singlePassBudget``).
     ///
     /// Activations: per tile pixel, the encoder keeps its skip features (`c0 + c1/4 + c2/16 ...`
-    /// floats) while the decoder holds at most about `4 c0` more (upsampled, concatenated and
-    /// convolved features of the top level) plus a full im2col buffer. Every tile has the same
-    /// window size, so tiles reuse their buffers. For the default model and tiling this gives
-    /// 284 MB for a 3-megapixel packed image (2016 x 1512); the whole `raw2raw map` process,
-    /// reading and writing the `.mat` file included, measured 254 MB maximum resident memory.
+    /// floats) while the decoder holds at most about `5 c0` more (upsampled, concatenated and
+    /// convolved features of the top level), and RawTensor's buffer pool keeps freed buffers of the
+    /// level below for reuse (counted as `3 c0` more); convolutions add scratch buffers of a fixed
+    /// size per worker (64 MB in all). Every tile has the same window size, so tiles reuse their
+    /// buffers. For the default model and tiling this gives 246 MB for a 3-megapixel packed image
+    /// (2016 x 1512), mapped tile by tile; for the paper model, 1.12 GB for a 1024 x 768 image mapped
+    /// in one pass (measured: 1.0 GB maximum resident memory).
     public func estimatedPeakBytes(height: Int, width: Int, tiling: TilingOptions = .default) -> Int {
-        let plan = TilePlan(height: height, width: width, tileSize: tiling.tileSize, halo: resolvedHalo(tiling),
-                            blend: min(tiling.blend, resolvedHalo(tiling)), multiple: configuration.sizeMultiple)
-        let w = plan.largestWindow
-        let tilePixels = w.height * w.width
+        let plan = tilePlan(height: height, width: width, tiling: tiling)
+        return Self.estimatedPeakBytes(height: height, width: width, window: plan.largestWindow, channels: configuration.channels)
+    }
+
+    /// The estimate of ``estimatedPeakBytes(height:width:tiling:)`` for a given window size.
+    static func estimatedPeakBytes(height: Int, width: Int, window: (height: Int, width: Int), channels: [Int]) -> Int {
         var skip = 0.0
-        for (l, c) in configuration.channels.enumerated() { skip += Double(c) / Double(1 << (2 * l)) }
-        let c0 = Double(configuration.channels[0])
-        let k2 = Double(configuration.kernelSize * configuration.kernelSize)
-        let perPixel = skip + 4 * c0 + 2 * c0 * k2 + 16
-        return 2 * height * width * 16 + Int(perPixel * 4 * Double(tilePixels))
+        for (l, c) in channels.enumerated() { skip += Double(c) / Double(1 << (2 * l)) }
+        let perPixel = skip + 8 * Double(channels[0]) + 16
+        return 2 * height * width * 16 + Int(perPixel * 4 * Double(window.height * window.width)) + (64 << 20)
+    }
+
+    /// How an image is cut: one window over the whole (padded) image when its estimate fits the
+    /// single-pass budget, else tiles of `tiling.tileSize` with the resolved halo.
+    func tilePlan(height: Int, width: Int, tiling: TilingOptions) -> TilePlan {
+        let m = configuration.sizeMultiple
+        let halo = resolvedHalo(tiling)
+        let paddedHeight = (height + m - 1) / m * m, paddedWidth = (width + m - 1) / m * m
+        let budget = tiling.singlePassBudget ?? TilingOptions.defaultSinglePassBudget
+        if Self.estimatedPeakBytes(height: height, width: width, window: (paddedHeight, paddedWidth),
+                                   channels: configuration.channels) <= budget {
+            return TilePlan(height: height, width: width, tileSize: max(paddedHeight, paddedWidth), halo: 0, blend: 0, multiple: m)
+        }
+        return TilePlan(height: height, width: width, tileSize: tiling.tileSize, halo: halo,
+                        blend: min(tiling.blend, halo, tiling.tileSize / 2), multiple: m)
     }
 
     /// Maps a whole packed image in `direction` (from the source camera's raw space to the
@@ -146,10 +178,7 @@ extension Raw2RawNetwork {
     /// The network (or its base alone) tile by tile, blended, not clipped.
     func mapTiled(_ image: PackedImage, source: CameraSide, tiling: TilingOptions, correction: Tensor?,
                   stage: MappingStage) -> [Float] {
-        let m = configuration.sizeMultiple
-        let halo = resolvedHalo(tiling)
-        let plan = TilePlan(height: image.height, width: image.width, tileSize: tiling.tileSize, halo: halo,
-                            blend: min(tiling.blend, halo, tiling.tileSize / 2), multiple: m)
+        let plan = tilePlan(height: image.height, width: image.width, tiling: tiling)
         var output = [Float](repeating: 0, count: image.height * image.width * 4)
         for row in plan.rows {
             for column in plan.columns {

@@ -7,6 +7,8 @@ enum ConvolutionMethod {
     case rowShift
     /// Anything else: im2col on row chunks.
     case im2col
+    /// 3x3, stride 1, padding 1, with enough channels: ``WinogradConvolution`` on chunks of tile rows.
+    case winograd
 }
 
 /// The work decomposition of one convolution: the method, output rows per chunk, and buffer sizes.
@@ -22,20 +24,27 @@ struct ConvolutionPlan {
     let method: ConvolutionMethod
     let rowsPerChunk: Int
     var chunksPerImage: Int { (g.outputHeight + rowsPerChunk - 1) / rowsPerChunk }
-    /// Weight values per packed copy (row-shift repacks `[O, C, kH, kW]` as `kH` matrices `[O, C * kW]`).
-    var weightCount: Int { g.outputChannels * g.patchSize }
+    /// Weight values per packed copy (row-shift repacks `[O, C, kH, kW]` as `kH` matrices `[O, C * kW]`,
+    /// Winograd transforms it into 16 matrices `[O, C]`).
+    var weightCount: Int { method == .winograd ? 16 * g.outputChannels * g.inputChannels : g.outputChannels * g.patchSize }
     /// Scratch floats per worker: the unrolled buffer.
     var scratchCount: Int {
         switch method {
         case .pointwise: return 0
         case .rowShift: return g.inputChannels * g.kernelWidth * (rowsPerChunk + g.kernelHeight - 1) * g.width
         case .im2col: return g.patchSize * rowsPerChunk * g.outputWidth
+        case .winograd: return WinogradConvolution.scratchCount(g, rowsPerChunk: rowsPerChunk)
         }
     }
+    /// Scratch floats per worker of the backward pass: a second buffer for row-shift's input gradient.
+    var scratch2Count: Int { method == .rowShift ? scratchCount : 1 }
 
     init(_ g: ConvolutionGeometry) {
         self.g = g
-        if Convolution.usesRowShift && RowShiftConvolution.applies(g) {
+        if Convolution.usesWinograd && WinogradConvolution.applies(g) {
+            method = .winograd
+            rowsPerChunk = WinogradConvolution.rowsPerChunk(g)
+        } else if Convolution.usesRowShift && RowShiftConvolution.applies(g) {
             method = .rowShift
             rowsPerChunk = RowShiftConvolution.rowsPerChunk(g)
         } else if g.isPointwise {
@@ -61,12 +70,57 @@ struct ConvolutionPlan {
         }
     }
 
-    /// The forward pass of output rows `y0..<y0+rows` of image `n`.
+    /// Packs `[O, C, kH, kW]` weights for this plan's method into `packed` (``weightCount`` values).
+    func packWeight(_ w: UnsafePointer<Float>, into packed: UnsafeMutablePointer<Float>) {
+        switch method {
+        case .rowShift: RowShiftConvolution.packWeight(g, w, into: packed)
+        case .winograd: WinogradConvolution.packWeight(g, w, into: packed)
+        case .pointwise, .im2col: packed.initialize(from: w, count: weightCount)
+        }
+    }
+
+    /// Adds a packed weight gradient to the `[O, C, kH, kW]` gradient `dw`.
+    func unpackWeightGradient(_ packed: UnsafePointer<Float>, into dw: UnsafeMutablePointer<Float>) {
+        switch method {
+        case .rowShift: RowShiftConvolution.unpackWeightGradient(g, packed, into: dw)
+        case .winograd: WinogradConvolution.unpackWeightGradient(g, packed, into: dw)
+        case .pointwise, .im2col: for i in 0..<weightCount { dw[i] += packed[i] }
+        }
+    }
+
+    /// The forward pass of output rows `y0..<y0+rows` of image `n`, with the bias added and the
+    /// activation applied while the chunk's output is in cache.
     func forwardChunk(n: Int, y0: Int, rows: Int, input x: UnsafePointer<Float>, weight w: UnsafePointer<Float>,
+                      bias: UnsafePointer<Float>?, activation: Activation,
                       output out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, inner: Bool) {
         let image = x + n * g.inputChannels * g.inputPlane
         let result = out + n * g.outputChannels * g.outputPlane + y0 * g.outputWidth
         let columns = rows * g.outputWidth
+        if method == .winograd {
+            let ld = WinogradConvolution.leadingDimension(g, rowsPerChunk: rowsPerChunk)
+            let ty0 = y0 / 2, tileRows = (rows + 1) / 2
+            let tiles = tileRows * WinogradConvolution.tiles(g).columns
+            let v = scratch, m = scratch + 16 * g.inputChannels * ld
+            WinogradConvolution.transformInput(image, channels: g.inputChannels, height: g.height, width: g.width,
+                                               ty0: ty0, tileRows: tileRows, into: v, ld: ld, parallel: inner)
+            let oc = g.outputChannels * g.inputChannels
+            for xi in 0..<16 {
+                gemm(inner, transposeA: false, transposeB: false, m: g.outputChannels, n: tiles, k: g.inputChannels,
+                     a: w + xi * oc, lda: g.inputChannels, b: v + xi * g.inputChannels * ld, ldb: ld,
+                     beta: 0, c: m + xi * g.outputChannels * ld, ldc: ld)
+            }
+            WinogradConvolution.transformOutput(m, ld: ld, channels: g.outputChannels, height: g.outputHeight, width: g.outputWidth,
+                                                ty0: ty0, tileRows: tileRows, bias: bias, activation: activation,
+                                                into: out + n * g.outputChannels * g.outputPlane, parallel: inner)
+            return
+        }
+        defer {
+            if bias != nil || activation != .identity {
+                Parallel.forEachChunk(count: g.outputChannels, grain: max(1, 16384 / max(columns, 1)), parallel: inner) { range in
+                    for o in range { activation.apply(result + o * g.outputPlane, count: columns, adding: bias?[o] ?? 0) }
+                }
+            }
+        }
         switch method {
         case .pointwise:
             gemm(inner, transposeA: false, transposeB: false, m: g.outputChannels, n: columns, k: g.inputChannels,
@@ -84,6 +138,8 @@ struct ConvolutionPlan {
             Convolution.im2col(g, image: image, y0: y0, rows: rows, col: scratch, parallel: inner)
             gemm(inner, transposeA: false, transposeB: false, m: g.outputChannels, n: columns, k: g.patchSize,
                  a: w, lda: g.patchSize, b: scratch, ldb: columns, beta: 0, c: result, ldc: g.outputPlane)
+        case .winograd:
+            preconditionFailure("handled above")
         }
     }
 
@@ -98,6 +154,32 @@ struct ConvolutionPlan {
         let gx = dx.map { $0 + n * g.inputChannels * g.inputPlane }
         let columns = rows * g.outputWidth
         switch method {
+        case .winograd:
+            let ld = WinogradConvolution.leadingDimension(g, rowsPerChunk: rowsPerChunk)
+            let ty0 = y0 / 2, tileRows = (rows + 1) / 2
+            let tiles = tileRows * WinogradConvolution.tiles(g).columns
+            let v = scratch, t = scratch + 16 * g.inputChannels * ld
+            let oc = g.outputChannels * g.inputChannels
+            WinogradConvolution.transformInput(image, channels: g.inputChannels, height: g.height, width: g.width,
+                                               ty0: ty0, tileRows: tileRows, into: v, ld: ld, parallel: inner)
+            WinogradConvolution.transformGradient(dy + n * g.outputChannels * g.outputPlane, channels: g.outputChannels,
+                                                  height: g.outputHeight, width: g.outputWidth, ty0: ty0, tileRows: tileRows,
+                                                  into: t, ld: ld, parallel: inner)
+            for xi in 0..<16 {
+                gemm(inner, transposeA: false, transposeB: true, m: g.outputChannels, n: g.inputChannels, k: tiles,
+                     a: t + xi * g.outputChannels * ld, lda: ld, b: v + xi * g.inputChannels * ld, ldb: ld,
+                     beta: 1, c: dw + xi * oc, ldc: g.inputChannels)
+            }
+            if let gx {
+                // dV overwrites V, which is no longer needed.
+                for xi in 0..<16 {
+                    gemm(inner, transposeA: true, transposeB: false, m: g.inputChannels, n: tiles, k: g.outputChannels,
+                         a: w + xi * oc, lda: g.inputChannels, b: t + xi * g.outputChannels * ld, ldb: ld,
+                         beta: 0, c: v + xi * g.inputChannels * ld, ldc: ld)
+                }
+                WinogradConvolution.scatterInputGradient(v, ld: ld, channels: g.inputChannels, height: g.height, width: g.width,
+                                                         ty0: ty0, tileRows: tileRows, into: gx, parallel: inner)
+            }
         case .pointwise:
             gemm(inner, transposeA: false, transposeB: true, m: g.outputChannels, n: g.inputChannels, k: columns,
                  a: gy, lda: g.outputPlane, b: image + y0 * g.width, ldb: g.inputPlane, beta: 1, c: dw, ldc: g.inputChannels)
@@ -139,24 +221,27 @@ struct ConvolutionPlan {
 }
 
 extension Convolution {
-    /// Forward convolution without bias into `out` (`[n, outC, outH, outW]`, overwritten).
+    /// Forward convolution into `out` (`[n, outC, outH, outW]`, overwritten), adding `bias` (`[outC]`)
+    /// if given and applying `activation`, both fused into the output pass of each chunk.
     static func forward(_ g: ConvolutionGeometry, input x: UnsafePointer<Float>, weight w: UnsafePointer<Float>,
+                        bias: UnsafePointer<Float>? = nil, activation: Activation = .identity,
                         output out: UnsafeMutablePointer<Float>) {
         BLAS.ensureSingleThreaded()
         let plan = ConvolutionPlan(g)
-        let packed = UnsafeMutablePointer<Float>.allocate(capacity: plan.weightCount)
-        defer { packed.deallocate() }
-        if plan.method == .rowShift { RowShiftConvolution.packWeight(g, w, into: packed) } else { packed.initialize(from: w, count: plan.weightCount) }
+        let packed = BufferPool.shared.take(count: plan.weightCount)
+        defer { BufferPool.shared.give(packed, count: plan.weightCount) }
+        plan.packWeight(w, into: packed)
         let perImage = plan.chunksPerImage
         let units = g.batch * perImage
         let inner = units == 1
         Parallel.forEachChunk(count: units, grain: 1) { range in
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(plan.scratchCount, 1))
-            defer { scratch.deallocate() }
+            let count = max(plan.scratchCount, 1)
+            let scratch = BufferPool.shared.take(count: count)
+            defer { BufferPool.shared.give(scratch, count: count) }
             for u in range {
                 let n = u / perImage, y0 = (u % perImage) * plan.rowsPerChunk
                 plan.forwardChunk(n: n, y0: y0, rows: min(plan.rowsPerChunk, g.outputHeight - y0), input: x, weight: packed,
-                                  output: out, scratch: scratch, inner: inner)
+                                  bias: bias, activation: activation, output: out, scratch: scratch, inner: inner)
             }
         }
     }
@@ -169,20 +254,20 @@ extension Convolution {
         BLAS.ensureSingleThreaded()
         let plan = ConvolutionPlan(g)
         let wc = plan.weightCount
-        let packed = UnsafeMutablePointer<Float>.allocate(capacity: wc)
-        defer { packed.deallocate() }
-        if plan.method == .rowShift { RowShiftConvolution.packWeight(g, w, into: packed) } else { packed.initialize(from: w, count: wc) }
+        let packed = BufferPool.shared.take(count: wc)
+        defer { BufferPool.shared.give(packed, count: wc) }
+        plan.packWeight(w, into: packed)
         // One weight-gradient slot per image while that stays under 32 MB, else fixed image groups.
         let slots = max(1, min(g.batch, (1 << 23) / max(wc, 1)))
-        let slotGradients = UnsafeMutablePointer<Float>.allocate(capacity: slots * wc)
-        defer { slotGradients.deallocate() }
+        let slotGradients = BufferPool.shared.take(count: slots * wc)
+        defer { BufferPool.shared.give(slotGradients, count: slots * wc) }
         slotGradients.initialize(repeating: 0, count: slots * wc)
         let inner = slots == 1
         let perImage = plan.chunksPerImage
         Parallel.forEachChunk(count: slots, grain: 1) { range in
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(plan.scratchCount, 1))
-            let scratch2 = UnsafeMutablePointer<Float>.allocate(capacity: plan.method == .rowShift ? max(plan.scratchCount, 1) : 1)
-            defer { scratch.deallocate(); scratch2.deallocate() }
+            let count = max(plan.scratchCount, 1), count2 = max(plan.scratch2Count, 1)
+            let scratch = BufferPool.shared.take(count: count), scratch2 = BufferPool.shared.take(count: count2)
+            defer { BufferPool.shared.give(scratch, count: count); BufferPool.shared.give(scratch2, count: count2) }
             for s in range {
                 for n in (s * g.batch / slots)..<((s + 1) * g.batch / slots) {
                     for c in 0..<perImage {
@@ -199,10 +284,6 @@ extension Convolution {
             let src = slotGradients + s * wc
             Parallel.forEachChunk(count: wc, grain: 1 << 15) { r in for i in r { slotGradients[i] += src[i] } }
         }
-        if plan.method == .rowShift {
-            RowShiftConvolution.unpackWeightGradient(g, slotGradients, into: dw)
-        } else {
-            for i in 0..<wc { dw[i] += slotGradients[i] }
-        }
+        plan.unpackWeightGradient(slotGradients, into: dw)
     }
 }

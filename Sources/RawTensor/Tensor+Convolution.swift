@@ -42,6 +42,8 @@ enum Convolution {
     @TaskLocal static var chunkPixels = 4096
     /// Whether stride-1 width-preserving convolutions use ``RowShiftConvolution`` (tests compare both paths).
     @TaskLocal static var usesRowShift = true
+    /// Whether 3x3 stride-1 padding-1 convolutions use ``WinogradConvolution`` (tests compare the paths).
+    @TaskLocal static var usesWinograd = true
 
     /// Writes the unrolled patches of output rows `y0..<y0+rows` of one image into `col`
     /// (`patchSize` rows of `rows * outputWidth` columns).
@@ -110,17 +112,6 @@ enum Convolution {
         }
     }
 
-    /// Adds `bias[c]` to every element of channel `c` of `out` (`[n, C, plane]`).
-    static func addBias(_ bias: UnsafePointer<Float>, to out: UnsafeMutablePointer<Float>, batch: Int, channels: Int, plane: Int) {
-        Parallel.forEachChunk(count: batch * channels, grain: max(1, 32768 / max(plane, 1))) { planes in
-            for p in planes {
-                let b = bias[p % channels]
-                let o = out + p * plane
-                for i in 0..<plane { o[i] += b }
-            }
-        }
-    }
-
     /// Per-channel sums of `dy` (`[n, C, plane]`), accumulated in Double in a fixed order.
     static func channelSums(_ dy: UnsafePointer<Float>, batch: Int, channels: Int, plane: Int,
                             into result: UnsafeMutablePointer<Float>) {
@@ -139,22 +130,30 @@ enum Convolution {
 /// 2-D cross-correlation (the "convolution" of deep learning) of an `[N, C, H, W]` input with a
 /// `[outC, C, kH, kW]` weight, optional `[outC]` bias, zero padding and stride.
 ///
-/// Implemented as im2col on row chunks of each image followed by `cblas_sgemm`; a 1x1 convolution with
-/// stride 1 is a single matrix product per image.
+/// 3x3 convolutions with stride 1, padding 1 and at least 16 input and output channels use
+/// Winograd's F(2x2, 3x3) transform; other stride-1 width-preserving ones unroll their horizontal
+/// taps, the rest use im2col on row chunks of each image, all followed by `cblas_sgemm`; a 1x1
+/// convolution with stride 1 is a single matrix product per image. The bias is added in the
+/// output pass. Results equal a direct convolution up to Float rounding.
 public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0) -> Tensor {
     conv2d(input, weight: weight, bias: bias, stride: (stride, stride), padding: (padding, padding))
 }
 
 /// 2-D convolution with separate vertical and horizontal stride and padding.
 public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int), padding: (Int, Int)) -> Tensor {
+    conv2d(input, weight: weight, bias: bias, stride: stride, padding: padding, activation: .identity)
+}
+
+/// A convolution with the bias and `activation` fused into its output pass.
+func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int), padding: (Int, Int), activation: Activation) -> Tensor {
     let g = ConvolutionGeometry(input: input.shape, weight: weight.shape, stride: stride, padding: padding)
     if let bias { precondition(bias.shape == [g.outputChannels], "conv2d: bias must be [\(g.outputChannels)], got \(bias.shape)") }
-    let out = Tensor(uninitializedShape: g.outputShape)
-    let po = out.storage.pointer
-    Convolution.forward(g, input: input.storage.pointer, weight: weight.storage.pointer, output: po)
-    if let bias {
-        Convolution.addBias(bias.storage.pointer, to: po, batch: g.batch, channels: g.outputChannels, plane: g.outputPlane)
+    if case .leakyReLU(let slope) = activation {
+        precondition(slope > 0, "leakyReLU needs a positive slope to be invertible from its output, got \(slope)")
     }
+    let out = Tensor(uninitializedShape: g.outputShape)
+    Convolution.forward(g, input: input.storage.pointer, weight: weight.storage.pointer, bias: bias?.storage.pointer,
+                        activation: activation, output: out.storage.pointer)
     withExtendedLifetime((input, weight, bias)) {}
     return out
 }

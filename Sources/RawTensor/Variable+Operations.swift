@@ -9,8 +9,8 @@
 /// recovers the activation's derivative from the output alone.
 public func conv2d(_ input: Variable, weight: Variable, bias: Variable? = nil, stride: Int = 1, padding: Int = 0,
                    activation: Activation = .identity) -> Variable {
-    let y = conv2d(input.value, weight: weight.value, bias: bias?.value, stride: stride, padding: padding)
-    activation.apply(y.storage.pointer, count: y.count)   // y is fresh and uniquely owned
+    let y = conv2d(input.value, weight: weight.value, bias: bias?.value, stride: (stride, stride), padding: (padding, padding),
+                   activation: activation)
     let x = input.value, w = weight.value, needsInput = input.requiresGradient, hasBias = bias != nil
     let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
     return Variable.operation(y, inputs: inputs) { g in

@@ -47,7 +47,7 @@ struct MapCommand: ParsableCommand {
     @Option(name: .long, help: "A raw file of the target camera whose CFA pattern, levels and metadata DNG outputs take.")
     var template: String?
 
-    @Option(name: .customLong("tile-size"), help: "Tile side in packed pixels.")
+    @Option(name: .customLong("tile-size"), help: "Tile side in packed pixels, for images too large to map in one pass (estimated memory over 2 GB).")
     var tileSize: Int = 256
 
     @Option(name: .long, help: ArgumentHelp("Map only shard I of N of the inputs (0-based, e.g. 0/4), or 'auto' for a Slurm job array or a Kubernetes Indexed Job.",

@@ -82,7 +82,7 @@ struct InferenceTests {
         let image = testImage(height: 83, width: 122)   // not multiples of the pooling factor
         for source in CameraSide.allCases {
             let whole = network.map(image, direction: MappingDirection(from: source), tiling: .untiled)
-            let tiled = network.map(image, direction: MappingDirection(from: source), tiling: TilingOptions(tileSize: 32, blend: 6))
+            let tiled = network.map(image, direction: MappingDirection(from: source), tiling: TilingOptions(tileSize: 32, blend: 6, singlePassBudget: 0))
             let diff = zip(whole.values, tiled.values).map { Swift.abs($0 - $1) }.max()!
             #expect(diff < 1e-5, "\(name) from \(source): max difference \(diff)")
             // The mapping does something (the corrections are not zero).
@@ -90,9 +90,25 @@ struct InferenceTests {
             #expect(change > 0.01)
         }
         // Too small a halo gives visible differences: the halo matters.
-        let cut = network.map(image, direction: .aToB, tiling: TilingOptions(tileSize: 32, halo: 0, blend: 0))
+        let cut = network.map(image, direction: .aToB, tiling: TilingOptions(tileSize: 32, halo: 0, blend: 0, singlePassBudget: 0))
         let whole = network.map(image, direction: .aToB, tiling: .untiled)
         #expect(zip(whole.values, cut.values).map { Swift.abs($0 - $1) }.max()! > 1e-4)
+    }
+
+    @Test("an image whose one-pass estimate fits the single-pass budget is mapped in one pass, else in tiles")
+    func singlePass() throws {
+        let network = try randomNetwork(Self.tinyPaper)
+        let image = testImage(height: 83, width: 122)
+        #expect(network.tilePlan(height: 83, width: 122, tiling: .default).count == 1)
+        #expect(network.tilePlan(height: 83, width: 122, tiling: TilingOptions(tileSize: 32, singlePassBudget: 0)).count > 1)
+        let onePass = network.estimatedPeakBytes(height: 83, width: 122)
+        #expect(network.tilePlan(height: 83, width: 122, tiling: TilingOptions(tileSize: 32, singlePassBudget: onePass)).count == 1)
+        #expect(network.tilePlan(height: 83, width: 122, tiling: TilingOptions(tileSize: 32, singlePassBudget: onePass - 1)).count > 1)
+        #expect(network.map(image, direction: .aToB) == network.map(image, direction: .aToB, tiling: .untiled))
+        // The paper model maps the benchmark's 1024x768 image in one pass with the default budget.
+        let paper = Raw2RawNetwork(configuration: .paper, cameraA: "A", cameraB: "B", seed: 0)
+        #expect(paper.tilePlan(height: 768, width: 1024, tiling: .default).count == 1)
+        #expect(paper.estimatedPeakBytes(height: 768, width: 1024) <= TilingOptions.defaultSinglePassBudget)
     }
 
     @Test("the peak-memory estimate grows with the tile, not with the image beyond its pixels")
@@ -221,9 +237,9 @@ struct PixelwiseFastPathTests {
         for direction in MappingDirection.allCases {
             let correction = network.imageCorrection(image, from: direction.source)
             #expect(correction != nil)
-            let tiled = network.map(image, direction: direction, tiling: TilingOptions(tileSize: 32),
+            let tiled = network.map(image, direction: direction, tiling: TilingOptions(tileSize: 32, singlePassBudget: 0),
                                     correction: correction, pixelwise: false)
-            let fast = network.map(image, direction: direction, tiling: TilingOptions(tileSize: 32),
+            let fast = network.map(image, direction: direction, tiling: TilingOptions(tileSize: 32, singlePassBudget: 0),
                                    correction: correction, pixelwise: true)
             let worst = zip(tiled.values, fast.values).map { abs($0 - $1) }.max() ?? 0
             #expect(worst <= 1e-5, "\(direction): largest difference \(worst)")
