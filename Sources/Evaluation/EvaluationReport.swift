@@ -21,7 +21,7 @@ public struct EvaluationReport: Sendable {
     /// The figures of the first few pairs.
     public var figures: [EvaluationFigure]
     /// The learned model's learning curve with this evaluation's baselines, when its model folder
-    /// holds a ``TrainingLog`` (see ``attachLearningCurve(modelDirectory:label:)``).
+    /// holds a `TrainingLog` (see ``attachLearningCurve(modelDirectory:label:)``).
     public var learningCurve: LearningCurveFigure?
 
     /// Creates a report.
@@ -39,9 +39,9 @@ public struct EvaluationReport: Sendable {
     /// Leaves ``learningCurve`` unchanged and returns `false` when the folder has no log or the
     /// log has no entry.
     /// - Parameters:
-    ///   - modelDirectory: the model folder (``TrainingLog/fileName`` in it).
+    ///   - modelDirectory: the model folder (`TrainingLog.fileName` in it).
     ///   - label: the curve's legend label; by default the folder's name.
-    /// - Throws: ``ModelError`` for a log file that cannot be parsed.
+    /// - Throws: `ModelError` for a log file that cannot be parsed.
     @discardableResult
     public mutating func attachLearningCurve(modelDirectory: URL, label: String? = nil) throws(ModelError) -> Bool {
         guard let log = try TrainingLog.read(from: modelDirectory), !log.entries.isEmpty else { return false }
@@ -243,8 +243,9 @@ public struct EvaluationReport: Sendable {
             text += "Mean validation PSNR of the learned model during training against its training time (seconds spent in "
             text += "training steps, over every session of a resumed run), from the model folder's `\(TrainingLog.fileName)`: "
             text += "one point per validation (\(curve.series.map { "\($0.log.entries.count) for \($0.label)" }.joined(separator: ", "))). "
-            text += "Validation maps held-out pairs of the training data (centre crops of the first test pairs); the dashed "
-            text += "lines are the baselines' mean PSNR on all \(pairNames.count) test pairs of this evaluation"
+            text += "Validation maps centre crops of the first test pairs (8 by default, the trainer's validationPairs), so the "
+            text += "curve and the dashed lines, the baselines' mean PSNR on all \(pairNames.count) test pairs of this evaluation, "
+            text += "are measured on close but not identical sets"
             text += curve.baselines.isEmpty ? ".\n\n" : " (\(curve.baselines.map(\.label).joined(separator: ", "))).\n\n"
             text += "![learning curve](figures/\(LearningCurveFigure.fileName))\n\n"
         }
