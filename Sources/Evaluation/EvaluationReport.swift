@@ -243,10 +243,13 @@ public struct EvaluationReport: Sendable {
             text += "Mean validation PSNR of the learned model during training against its training time (seconds spent in "
             text += "training steps, over every session of a resumed run), from the model folder's `\(TrainingLog.fileName)`: "
             text += "one point per validation (\(curve.series.map { "\($0.log.entries.count) for \($0.label)" }.joined(separator: ", "))). "
-            text += "Validation maps centre crops of the first test pairs (8 by default, the trainer's validationPairs), so the "
-            text += "curve and the dashed lines, the baselines' mean PSNR on all \(pairNames.count) test pairs of this evaluation, "
-            text += "are measured on close but not identical sets"
-            text += curve.baselines.isEmpty ? ".\n\n" : " (\(curve.baselines.map(\.label).joined(separator: ", "))).\n\n"
+            text += "Validation maps centre crops of the first test pairs (8 by default, the trainer's validationPairs)"
+            if !curve.baselines.isEmpty {
+                text += "; the dashed lines (\(curve.baselines.map(\.label).joined(separator: ", "))) are the baselines' mean PSNR "
+                text += "on all \(pairNames.count) test pairs of this evaluation, so curve and lines are measured on close but not "
+                text += "identical sets"
+            }
+            text += ".\n\n"
             text += "![learning curve](figures/\(LearningCurveFigure.fileName))\n\n"
         }
         if !figures.isEmpty {

@@ -65,8 +65,8 @@ extension LearningCurveBaseline {
 /// axes, tick labels, panel titles and a legend below the panels.
 ///
 /// The x axis is the elapsed training seconds of each log entry (in minutes when the longest run
-/// took more than three minutes), from 0; the y axis spans every point and baseline, padded and
-/// rounded to its tick step.
+/// took more than three minutes), from 0; the y axis spans every point and baseline with a margin
+/// of 4 % on each side, rounded out to its tick step.
 public struct LearningCurveFigure: Sendable {
     /// The file name reports use: `learning-curve.png`.
     public static let fileName = "learning-curve.png"
@@ -154,6 +154,10 @@ public struct LearningCurveFigure: Sendable {
         values = values.filter(\.isFinite)
         var lo = values.min() ?? 0, hi = values.max() ?? 1
         if hi - lo < 1 { lo -= 0.5; hi += 0.5 }
+        // A margin so that no marker sits on the frame.
+        let pad = 0.04 * (hi - lo)
+        lo -= pad
+        hi += pad
         let yStep = niceStep(hi - lo, count: 6)
         let yMin = (lo / yStep).rounded(.down) * yStep, yMax = max((hi / yStep).rounded(.up) * yStep, yMin + yStep)
         let charH = BitmapFont.glyphHeight * scale, line = charH + 4 * scale
