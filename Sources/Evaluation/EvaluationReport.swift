@@ -20,12 +20,34 @@ public struct EvaluationReport: Sendable {
     public var pairNames: [String]
     /// The figures of the first few pairs.
     public var figures: [EvaluationFigure]
+    /// The learned model's learning curve with this evaluation's baselines, when its model folder
+    /// holds a `TrainingLog` (see ``attachLearningCurve(modelDirectory:label:)``).
+    public var learningCurve: LearningCurveFigure?
 
     /// Creates a report.
-    public init(results: [EvaluationResult], pairNames: [String], figures: [EvaluationFigure] = []) {
+    public init(results: [EvaluationResult], pairNames: [String], figures: [EvaluationFigure] = [],
+                learningCurve: LearningCurveFigure? = nil) {
         self.results = results
         self.pairNames = pairNames
         self.figures = figures
+        self.learningCurve = learningCurve
+    }
+
+    /// Sets ``learningCurve`` from the training log of `modelDirectory`, with the baselines
+    /// this report measured (``LearningCurveBaseline/standard(from:)``) as horizontal lines.
+    ///
+    /// Leaves ``learningCurve`` unchanged and returns `false` when the folder has no log or the
+    /// log has no entry.
+    /// - Parameters:
+    ///   - modelDirectory: the model folder (`TrainingLog.fileName` in it).
+    ///   - label: the curve's legend label; by default the folder's name.
+    /// - Throws: `ModelError` for a log file that cannot be parsed.
+    @discardableResult
+    public mutating func attachLearningCurve(modelDirectory: URL, label: String? = nil) throws(ModelError) -> Bool {
+        guard let log = try TrainingLog.read(from: modelDirectory), !log.entries.isEmpty else { return false }
+        let series = LearningCurveSeries(label: label ?? modelDirectory.lastPathComponent, log: log)
+        learningCurve = LearningCurveFigure(series: [series], baselines: LearningCurveBaseline.standard(from: self))
+        return true
     }
 
     /// The result of `method` in `direction`, if evaluated.
@@ -142,8 +164,9 @@ public struct EvaluationReport: Sendable {
     }
 
     /// Writes `report.md`, `results.json` (with per-image metrics) and the figures
-    /// (`figures/<pair>_A-to-B.png`, ...) into `folder`, creating it if needed. Every file is
-    /// written to a temporary name in its folder and renamed.
+    /// (`figures/<pair>_A-to-B.png`, ..., and `figures/learning-curve.png` with a
+    /// ``learningCurve``) into `folder`, creating it if needed. Every file is written to a
+    /// temporary name in its folder and renamed.
     /// - Parameters:
     ///   - folder: the report folder.
     ///   - title: the Markdown title.
@@ -154,7 +177,8 @@ public struct EvaluationReport: Sendable {
     public func write(to folder: URL, title: String = "raw2raw evaluation", notes: [String] = []) throws(EvaluationError) -> [URL] {
         let figureFolder = folder.appendingPathComponent("figures", isDirectory: true)
         do {
-            try FileManager.default.createDirectory(at: figures.isEmpty ? folder : figureFolder, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: figures.isEmpty && learningCurve == nil ? folder : figureFolder,
+                                                    withIntermediateDirectories: true)
         } catch {
             throw .writeFailed(path: folder.path, reason: "cannot create the folder: \(error.localizedDescription)")
         }
@@ -162,6 +186,11 @@ public struct EvaluationReport: Sendable {
         for f in figures {
             let url = figureFolder.appendingPathComponent(f.fileName)
             do { try f.image.writePNG(to: url) } catch { throw .writeFailed(path: url.path, reason: error.description) }
+            written.append(url)
+        }
+        if let curve = learningCurve {
+            let url = figureFolder.appendingPathComponent(LearningCurveFigure.fileName)
+            do { try curve.image.writePNG(to: url) } catch { throw .writeFailed(path: url.path, reason: error.description) }
             written.append(url)
         }
         let json = folder.appendingPathComponent("results.json")
@@ -208,6 +237,20 @@ public struct EvaluationReport: Sendable {
                 for line in bounds { text += "- " + line + "\n" }
                 text += "\n"
             }
+        }
+        if let curve = learningCurve {
+            text += "## Learning curve\n\n"
+            text += "Mean validation PSNR of the learned model during training against its training time (seconds spent in "
+            text += "training steps, over every session of a resumed run), from the model folder's `\(TrainingLog.fileName)`: "
+            text += "one point per validation (\(curve.series.map { "\($0.log.entries.count) for \($0.label)" }.joined(separator: ", "))). "
+            text += "Validation maps centre crops of the first test pairs (8 by default, the trainer's validationPairs)"
+            if !curve.baselines.isEmpty {
+                text += "; the dashed lines (\(curve.baselines.map(\.label).joined(separator: ", "))) are the baselines' mean PSNR "
+                text += "on all \(pairNames.count) test pairs of this evaluation, so curve and lines are measured on close but not "
+                text += "identical sets"
+            }
+            text += ".\n\n"
+            text += "![learning curve](figures/\(LearningCurveFigure.fileName))\n\n"
         }
         if !figures.isEmpty {
             text += "## Figures\n\n"

@@ -1,3 +1,4 @@
+import Foundation
 import RawIO
 import RawTensor
 
@@ -42,6 +43,8 @@ final class PatchSampler {
     let thumbnailSize: Int
     let flips: Bool
     let refreshInterval: Int
+    /// ``SamplingConfiguration/gainAugmentation``, in stops (0: off).
+    let gainAugmentation: Float
     private(set) var state: SamplerState
 
     private struct Loaded {
@@ -56,7 +59,8 @@ final class PatchSampler {
     /// Creates a sampler with a fresh state drawn from `generator`.
     init(unpairedA: PackedImageSet, unpairedB: PackedImageSet, anchors: PackedImagePairSet,
          patchSize: Int, thumbnailSize: Int, flips: Bool, residentImages: Int, refreshInterval: Int,
-         generator: SeededGenerator) {
+         gainAugmentation: Float = 0, generator: SeededGenerator) {
+        self.gainAugmentation = gainAugmentation
         self.unpairedA = unpairedA
         self.unpairedB = unpairedB
         self.anchors = anchors
@@ -168,6 +172,15 @@ final class PatchSampler {
             let v = flips ? (g.next() & 1) == 1 : false
             return (y, x, h, v)
         }
+        /// A random gain of ``gainAugmentation`` (1 when it is off, without drawing).
+        func gain() -> Float {
+            gainAugmentation > 0 ? Float(exp2(Double(gainAugmentation) * (2 * g.nextUniformDouble() - 1))) : 1
+        }
+        /// Multiplies `count` values from `start` by `k`, clipped to [0, 1].
+        func scale(_ values: inout [Float], from start: Int, count: Int, by k: Float) {
+            guard k != 1 else { return }
+            for i in start..<(start + count) { values[i] = min(1, max(0, values[i] * k)) }
+        }
 
         func unpairedBatch(_ camera: Int, _ pool: [Int]) throws(TrainingError) -> (Tensor, Tensor) {
             var patches = [Float](repeating: 0, count: unpaired * patchCount)
@@ -182,6 +195,9 @@ final class PatchSampler {
                 }
                 let ft = flipThumbnail(l.thumbnail, size: t, horizontal: d.h, vertical: d.v)
                 thumbs.replaceSubrange(n * thumbCount..<(n + 1) * thumbCount, with: ft)
+                let k = gain()
+                scale(&patches, from: n * patchCount, count: patchCount, by: k)
+                scale(&thumbs, from: n * thumbCount, count: thumbCount, by: k)
             }
             return (Tensor(shape: [unpaired, 4, p, p], values: patches), Tensor(shape: [unpaired, 4, t, t], values: thumbs))
         }
@@ -205,6 +221,11 @@ final class PatchSampler {
             }
             ta.replaceSubrange(n * thumbCount..<(n + 1) * thumbCount, with: flipThumbnail(l.a.thumbnail, size: t, horizontal: d.h, vertical: d.v))
             tb.replaceSubrange(n * thumbCount..<(n + 1) * thumbCount, with: flipThumbnail(l.b.thumbnail, size: t, horizontal: d.h, vertical: d.v))
+            let k = gain()
+            scale(&pa, from: n * patchCount, count: patchCount, by: k)
+            scale(&pb, from: n * patchCount, count: patchCount, by: k)
+            scale(&ta, from: n * thumbCount, count: thumbCount, by: k)
+            scale(&tb, from: n * thumbCount, count: thumbCount, by: k)
         }
         state.generator = g
         return TrainingBatch(

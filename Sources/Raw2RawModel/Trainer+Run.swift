@@ -47,6 +47,9 @@ extension Trainer {
     /// Runs until ``OptimizationConfiguration/steps`` steps are done, validating and writing
     /// checkpoints on schedule, then writes the final checkpoint and the model folder.
     ///
+    /// After each validation the run appends an entry to ``trainingLog`` and rewrites
+    /// ``TrainingLog/fileName`` in the model folder.
+    ///
     /// The run honours task cancellation: before each step (and before the final checkpoint and
     /// model) it checks `Task.isCancelled` and, if so, stops with
     /// ``TrainingError/cancelled(step:lastCheckpoint:)``, writing nothing more; the newest
@@ -61,9 +64,11 @@ extension Trainer {
             try checkCancellation()
             let lr = learningRate
             let terms = try trainStep()
+            accumulateLogLoss(terms)
             var checkpoint: URL?, validation: ValidationResult?
             if c.monitoring.validationInterval > 0 && (step % c.monitoring.validationInterval == 0 || step == c.optimization.steps) {
                 validation = try validate()
+                if let validation { try appendToLog(validation) }
             }
             if (c.monitoring.checkpointInterval > 0 && step % c.monitoring.checkpointInterval == 0) || step == c.optimization.steps {
                 checkpoint = try writeCheckpoint()

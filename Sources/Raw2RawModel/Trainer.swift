@@ -102,12 +102,19 @@ public final class Trainer {
     var basePSNR: (ab: Double, ba: Double)?
     /// Per anchor pair, the exposure gain of its target in each direction (``ModelConfiguration/alignsAnchorExposure``).
     var anchorGains: DirectionPair<[Double]>?
+    /// The learning curve so far, rewritten into the model folder after every validation of ``run(progress:)``.
+    public internal(set) var trainingLog = TrainingLog()
+    /// The summed losses and step count since the latest log entry.
+    var logLoss: (sum: Double, steps: Int) = (0, 0)
     /// Called after each checkpoint file is written (tests simulate crashes with it).
     var checkpointFault: ((String) throws(TrainingError) -> Void)?
 
     /// Prepares a run: fits the base mappings on the anchor pairs and initialises the network,
     /// or, with `resume`, restores the newest intact checkpoint of `modelDirectory` (a fresh
     /// run starts when there is none).
+    ///
+    /// A resumed run keeps the folder's ``TrainingLog`` up to the checkpoint's step; a fresh run
+    /// removes the log of an earlier run in the folder.
     ///
     /// Resuming verifies each checkpoint's files against its `checksums.sha256`; when the newest
     /// is damaged it falls back to the previous intact one and says so in ``notes``.
@@ -136,10 +143,12 @@ public final class Trainer {
         sampler = PatchSampler(unpairedA: data.unpairedA, unpairedB: data.unpairedB, anchors: data.anchors,
                                patchSize: c.sampling.patchSize, thumbnailSize: c.model.thumbnailSize, flips: c.sampling.flips,
                                residentImages: c.sampling.residentImages, refreshInterval: c.sampling.poolRefreshInterval,
+                               gainAugmentation: c.sampling.gainAugmentation,
                                generator: SeededGenerator(seed: c.seed).derived(stream: 1))
         step = 0
         self.notes = notes
         if let checkpoint { try resumeRunState(from: checkpoint) }
+        trainingLog = Self.startingLog(in: modelDirectory, resumedStep: checkpoint == nil ? nil : step, notes: &self.notes)
     }
 }
 

@@ -128,10 +128,16 @@ public struct SamplingConfiguration: Codable, Sendable, Equatable {
     public var poolRefreshInterval: Int
     /// The most pixels per anchor pair used to fit the least-squares base (an even subsample). Default 65536.
     public var baseFitPixelsPerPair: Int
+    /// Random brightness augmentation, in stops: each training patch is multiplied by `2^u`, `u`
+    /// uniform in `[-gainAugmentation, gainAugmentation]`, then clipped to [0, 1]; both images of
+    /// an anchor pair get the same gain, so their colour relation is kept while the network sees
+    /// each scene at many exposures. Default 0 (off: no random numbers are drawn for it).
+    public var gainAugmentation: Float
 
-    /// Creates sampling settings; every default is that of both presets.
+    /// Creates sampling settings; every default is that of the ``TrainingConfiguration/default`` preset.
     public init(patchSize: Int = 64, unpairedBatchSize: Int = 8, anchorBatchSize: Int = 4, flips: Bool = true,
-                residentImages: Int = 16, poolRefreshInterval: Int = 4, baseFitPixelsPerPair: Int = 65536) {
+                residentImages: Int = 16, poolRefreshInterval: Int = 4, baseFitPixelsPerPair: Int = 65536,
+                gainAugmentation: Float = 0) {
         self.patchSize = patchSize
         self.unpairedBatchSize = unpairedBatchSize
         self.anchorBatchSize = anchorBatchSize
@@ -139,6 +145,7 @@ public struct SamplingConfiguration: Codable, Sendable, Equatable {
         self.residentImages = residentImages
         self.poolRefreshInterval = poolRefreshInterval
         self.baseFitPixelsPerPair = baseFitPixelsPerPair
+        self.gainAugmentation = gainAugmentation
     }
 
     /// The sampling of both presets: 64-pixel patches, 8 unpaired patches per camera and 4 anchor patches per step, flips.
@@ -280,6 +287,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         if mon.validationCrop < m { out.append("validationCrop must be at least \(m)") }
         if s.residentImages < 0 || s.poolRefreshInterval < 1 { out.append("residentImages >= 0 and poolRefreshInterval >= 1 needed") }
         if s.baseFitPixelsPerPair < 16 { out.append("baseFitPixelsPerPair must be at least 16") }
+        if !(s.gainAugmentation >= 0 && s.gainAugmentation <= 4) { out.append("gainAugmentation must be in [0, 4] stops, got \(s.gainAugmentation)") }
         return out
     }
 
@@ -287,6 +295,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         case preset, model, lossWeights, loss, patchSize, unpairedBatchSize, anchorBatchSize, steps, learningRate
         case schedule, beta1, beta2, epsilon, flips, seed, checkpointInterval, keepCheckpoints
         case validationInterval, validationPairs, validationCrop, residentImages, poolRefreshInterval, baseFitPixelsPerPair
+        case gainAugmentation
     }
 
     /// Decodes a configuration from its flat JSON form; missing keys take the values of the
@@ -322,7 +331,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
             anchorBatchSize: try value(.anchorBatchSize, s.anchorBatchSize), flips: try value(.flips, s.flips),
             residentImages: try value(.residentImages, s.residentImages),
             poolRefreshInterval: try value(.poolRefreshInterval, s.poolRefreshInterval),
-            baseFitPixelsPerPair: try value(.baseFitPixelsPerPair, s.baseFitPixelsPerPair))
+            baseFitPixelsPerPair: try value(.baseFitPixelsPerPair, s.baseFitPixelsPerPair),
+            gainAugmentation: try value(.gainAugmentation, s.gainAugmentation))
         let m = base.monitoring
         monitoring = MonitoringConfiguration(
             checkpointInterval: try value(.checkpointInterval, m.checkpointInterval),
@@ -332,7 +342,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
             validationCrop: try value(.validationCrop, m.validationCrop))
     }
 
-    /// Encodes the flat JSON form: every field of the groups at the top level under its own name.
+    /// Encodes the flat JSON form: every field of the groups at the top level under its own name
+    /// (``SamplingConfiguration/gainAugmentation`` only when it is not 0).
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(preset, forKey: .preset)
@@ -355,6 +366,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         try c.encode(s.residentImages, forKey: .residentImages)
         try c.encode(s.poolRefreshInterval, forKey: .poolRefreshInterval)
         try c.encode(s.baseFitPixelsPerPair, forKey: .baseFitPixelsPerPair)
+        // Written only when on, so configurations without it keep the JSON they always had.
+        if s.gainAugmentation != 0 { try c.encode(s.gainAugmentation, forKey: .gainAugmentation) }
         let m = monitoring
         try c.encode(m.checkpointInterval, forKey: .checkpointInterval)
         try c.encode(m.keepCheckpoints, forKey: .keepCheckpoints)

@@ -19,7 +19,8 @@ struct DemoCommand: ParsableCommand {
             Galaxy-S9-like camera; 60 unpaired images per camera, 8 anchor pairs, 30 test pairs, 128x96 packed).
             2. Trains the network (the default configuration, --steps steps) into OUT/model.
             3. Evaluates identity, single calibration, the anchor least-squares fits and the trained model on the \
-            test pairs in both directions, and writes OUT/report (report.md, results.json, figures).
+            test pairs in both directions, and writes OUT/report (report.md, results.json, figures, and the learning \
+            curve from OUT/model/training-log.csv: validation PSNR against training time, baselines as dashed lines).
             Rerunning resumes: existing dataset files are kept, training continues from its newest checkpoint \
             (or is skipped when the model is complete).
             """)
@@ -113,6 +114,9 @@ struct DemoCommand: ParsableCommand {
         say("dataset: \(datasetURL.path)")
         say("model:   \(modelURL.path)")
         say("report:  \(reportURL.appendingPathComponent("report.md").path) (figures in \(reportURL.appendingPathComponent("figures").path))")
+        if report.learningCurve != nil {
+            say("learning curve: \(reportURL.appendingPathComponent("figures").appendingPathComponent(LearningCurveFigure.fileName).path)")
+        }
         say("done in \(elapsed())")
     }
 }

@@ -15,7 +15,10 @@ struct EvaluateCommand: ParsableCommand {
             first anchor pair by name); anchor-linear3x3, anchor-linear4x4, anchor-poly16, anchor-rootpoly2 (fitted \
             on all anchor pairs); and 'learned' with --model. Metrics per image (PSNR, MAE, mean and median angular \
             error), then mean over images. Prints a Markdown table, or JSON with --json; --out writes report.md, \
-            results.json and figures. Progress goes to standard error.
+            results.json and figures, with figures/learning-curve.png when the model folder holds a training log \
+            (training-log.csv: validation PSNR against training time, the single calibration and the best anchor \
+            fit of this evaluation as horizontal lines; raw2raw curve compares several models). Progress goes to \
+            standard error.
 
             --cameras a,b,c evaluates every pair of the cameras that shares test scenes, both ways, with \
             'direction' written as a->c from the camera folder names. A pair that shares anchor scenes gets the \
@@ -149,12 +152,20 @@ struct EvaluationRun {
         }
         let quiet = self.quiet
         let start = Date()
-        return try Evaluator(methods: methods, figurePairs: figurePairs).evaluate(tests) { p in
+        var report = try Evaluator(methods: methods, figurePairs: figurePairs).evaluate(tests) { p in
             guard !quiet else { return }
             if p.completedPairs == p.totalPairs || p.completedPairs % max(1, p.totalPairs / 10) == 0 {
                 printError(String(format: "  %d/%d test pairs (%.1f s)", p.completedPairs, p.totalPairs, Date().timeIntervalSince(start)))
             }
         }
+        if let model {
+            do {
+                try report.attachLearningCurve(modelDirectory: model, label: CurveCommand.label(of: model))
+            } catch {
+                printError("warning: no learning curve: \(error.description)")
+            }
+        }
+        return report
     }
 }
 

@@ -157,4 +157,31 @@ struct ComponentTests {
         }
         #expect(visited.count == 6)
     }
+
+    @Test("gain augmentation scales both images of an anchor pair alike, within [0, 1], and is off by default")
+    func gainAugmentation() throws {
+        let image = PackedImage(height: 24, width: 24, values: [Float](repeating: 0.25, count: 24 * 24 * 4))
+        let unpaired = PackedImageSet(images: [image, image]), anchors = PackedImagePairSet(imagesA: [image], imagesB: [image])
+        func batch(_ gain: Float) throws -> TrainingBatch {
+            let sampler = PatchSampler(unpairedA: unpaired, unpairedB: unpaired, anchors: anchors, patchSize: 8, thumbnailSize: 4,
+                                       flips: true, residentImages: 0, refreshInterval: 4, gainAugmentation: gain,
+                                       generator: SeededGenerator(seed: 2))
+            return try sampler.batch(step: 0, unpaired: 6, anchorCount: 6)
+        }
+        let off = try batch(0)
+        #expect(off.unpairedA.scalars.allSatisfy { $0 == 0.25 } && off.anchorB.scalars.allSatisfy { $0 == 0.25 })
+        let on = try batch(1)
+        #expect(on.anchorA.scalars == on.anchorB.scalars, "both images of a pair get the same gain")
+        #expect(on.anchorAThumbnails.scalars == on.anchorBThumbnails.scalars)
+        let all = on.unpairedA.scalars + on.unpairedB.scalars + on.anchorA.scalars
+        #expect(all.allSatisfy { $0 >= 0.125 - 1e-6 && $0 <= 0.5 + 1e-6 }, "a gain of at most one stop either way")
+        // Each patch is one constant (one gain), and the patches differ.
+        let perPatch = (0..<6).map { n in Set(on.unpairedA.scalars[(n * 256)..<((n + 1) * 256)]) }
+        #expect(perPatch.allSatisfy { $0.count == 1 })
+        #expect(Set(perPatch.map { $0.first! }).count > 1)
+        #expect(TrainingConfiguration.paper.sampling.gainAugmentation >= 0)
+        var c = TrainingConfiguration.default
+        c.sampling.gainAugmentation = 5
+        #expect(c.problems().contains { $0.contains("gainAugmentation") })
+    }
 }
