@@ -8,8 +8,8 @@ public struct CameraPairRecord: Codable, Sendable, Equatable {
     public enum Source: String, Codable, Sendable {
         /// The two cameras share anchor scenes: the pair is a two-camera model trained on its own data.
         case anchors
-        /// The two cameras share no anchor scene: every anchor scene either of them saw, with the
-        /// other camera's image carried to it through the cameras that connect them.
+        /// The two cameras share no anchor scene: every anchor scene of the dataset, each image a
+        /// camera did not see carried to it through the cameras that connect them.
         case carried
     }
 
@@ -77,8 +77,8 @@ public struct MultiCameraDescription: Codable, Sendable, Equatable {
 /// into every other camera's raw space through the cameras that connect them (the anchor graph,
 /// RawIO's `CameraGraph`). A pair of cameras that shares anchor scenes is a two-camera
 /// ``Raw2RawNetwork`` trained on its own data, exactly as `raw2raw train --camera-a --camera-b`
-/// trains it; a pair that shares none is a two-camera network trained on every anchor scene either
-/// camera saw, the other camera's image carried to it, and on both cameras' unpaired images, so
+/// trains it; a pair that shares none is a two-camera network trained on every anchor scene, the
+/// images its cameras did not see carried to them, and on both cameras' unpaired images, so
 /// its least-squares part, target-exposure model and learned correction are fitted for that pair
 /// directly instead of chaining two mappings. ``MultiCameraTrainer`` trains it.
 ///

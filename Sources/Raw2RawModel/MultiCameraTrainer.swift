@@ -39,9 +39,9 @@ public struct MultiCameraTrainingProgress: Sendable {
 ///
 /// Pairs that share anchor scenes are trained first, each exactly as a two-camera run on that
 /// pair's data (same configuration, same seed). Then each pair that shares none is trained as a
-/// two-camera run on carried anchors: every anchor scene either camera saw, the missing image
-/// made by mapping the nearest camera that saw the scene (fewest hops in the anchor graph, ties to
-/// the earlier camera) through the already trained pairs along the shortest chain. Carried images
+/// two-camera run on carried anchors: every anchor scene of the dataset, each image a camera did
+/// not see made by mapping the nearest camera that saw the scene (fewest hops in the anchor graph,
+/// ties to the earlier camera) through the already trained pairs along the shortest chain. Carried images
 /// are written as `.mat` files into the pair's folder (`carried/<camera>/`), so a run can be
 /// inspected and resumed. With `resume`, pairs whose model folder is complete are kept and an
 /// interrupted pair continues from its newest checkpoint.
@@ -79,6 +79,8 @@ public final class MultiCameraTrainer {
             graph = try layout.cameraGraph(cameras: cameras)
             guard graph.isConnected else { throw TrainingError.disconnectedCameras(groups: graph.components) }
             var carried: [CameraPairRecord] = []
+            var allScenes = Set<String>()
+            for c in cameras { allScenes.formUnion(try layout.sceneNames(.anchor, camera: c)) }
             for (i, a) in cameras.enumerated() {
                 for (j, b) in cameras.enumerated() where j > i {
                     let folder = "pairs/\(i)-\(j)"
@@ -88,7 +90,8 @@ public final class MultiCameraTrainer {
                     } else {
                         let sa = try layout.sceneNames(.anchor, camera: a), sb = try layout.sceneNames(.anchor, camera: b)
                         carried.append(CameraPairRecord(cameraA: a, cameraB: b, folder: folder, source: .carried,
-                                                        anchorScenes: Set(sa).union(sb).count, carriedImages: sa.count + sb.count))
+                                                        anchorScenes: allScenes.count,
+                                                        carriedImages: 2 * allScenes.count - sa.count - sb.count))
                     }
                 }
             }
@@ -165,7 +168,7 @@ public final class MultiCameraTrainer {
         try TrainingData(layout: layout, cameraA: record.cameraA, cameraB: record.cameraB)
     }
 
-    /// A pair without shared anchors: every anchor scene either camera saw, the other image carried.
+    /// A pair without shared anchors: every anchor scene of the dataset, each image the camera did not see carried.
     private func carriedData(_ record: CameraPairRecord, folder: URL,
                              trained: [String: Raw2RawNetwork]) throws(TrainingError) -> TrainingData {
         let a = record.cameraA, b = record.cameraB
@@ -176,7 +179,7 @@ public final class MultiCameraTrainer {
                     observed[file.name, default: [:]][camera] = file
                 }
             }
-            let scenes = observed.keys.filter { observed[$0]![a] != nil || observed[$0]![b] != nil }.sorted()
+            let scenes = observed.keys.sorted()
             var filesA: [PackedImageFile] = [], filesB: [PackedImageFile] = []
             for scene in scenes {
                 let seen = observed[scene]!
