@@ -32,7 +32,7 @@ struct ChainDataset {
         return [x, second, apply(m2, second)]
     }
 
-    init(anchorsPerEdge: Int = 4, tests: Int = 3, unpaired: Int = 3, size: Int = 32, connected: Bool = true) {
+    init(anchorsPerEdge: Int = 4, tests: Int = 3, unpaired: Int = 3, size: Int = 32, connected: Bool = true, star: Bool = false) {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("raw2raw-multicamera-tests-\(UUID().uuidString)")
         var g = SeededGenerator(seed: 5)
         func write(_ image: PackedImage, _ split: DatasetSplit, _ camera: Int, _ name: String) {
@@ -45,7 +45,7 @@ struct ChainDataset {
                 write(Self.views(SyntheticDataset.sceneA(size: size, generator: &g).image)[camera], .unpaired, camera, "u\(camera)_\(i)")
             }
         }
-        for (edge, cameras) in [(12, [0, 1]), (23, [1, 2])] {
+        for (edge, cameras) in star ? [(12, [0, 1]), (13, [0, 2])] : [(12, [0, 1]), (23, [1, 2])] {
             for i in 0..<anchorsPerEdge {
                 let v = Self.views(SyntheticDataset.sceneA(size: size, generator: &g).image)
                 for c in cameras where connected || edge == 12 || c == 2 { write(v[c], .anchor, c, "e\(edge)_\(i)") }
@@ -101,6 +101,27 @@ struct MultiCameraTests {
         #expect(try loaded.map(a, from: "cam1", to: "cam3").values == (try model.map(a, from: "cam1", to: "cam3").values))
         #expect(throws: ModelError.self) { try loaded.map(a, from: "cam1", to: "cam1") }
         #expect(throws: ModelError.self) { try loaded.map(a, from: "cam9", to: "cam1") }
+    }
+
+    @Test("A star (cam1 sharing anchors with cam2 and with cam3) maps cam2 to cam3 and back through the hub's scenes")
+    func star() throws {
+        let data = ChainDataset(star: true)
+        defer { data.remove() }
+        let folder = SyntheticDataset.modelFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let trainer = try MultiCameraTrainer(configuration: Self.configuration(), layout: data.layout, cameras: ChainDataset.cameras,
+                                             modelDirectory: folder)
+        #expect(trainer.graph.edges.map { [$0.cameraA, $0.cameraB] } == [["cam1", "cam2"], ["cam1", "cam3"]])
+        #expect(trainer.graph.path(from: "cam2", to: "cam3") == ["cam2", "cam1", "cam3"])
+        #expect(trainer.plan.map(\.source) == [.anchors, .anchors, .carried])
+        #expect(trainer.plan.last?.cameraA == "cam2" && trainer.plan.last?.cameraB == "cam3")
+        let model = try trainer.run()
+        let tests = try data.layout.testPairs(cameraA: "cam2", cameraB: "cam3")
+        for i in 0..<tests.count {
+            let (b, c) = try tests.pair(at: i)
+            #expect(ImageMetrics(prediction: try model.map(b, from: "cam2", to: "cam3"), reference: c).psnr > 35)
+            #expect(ImageMetrics(prediction: try model.map(c, from: "cam3", to: "cam2"), reference: b).psnr > 35)
+        }
     }
 
     @Test("A pair with shared anchors is exactly the two-camera model of that pair's data")
