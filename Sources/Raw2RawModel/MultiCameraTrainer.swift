@@ -42,8 +42,8 @@ public struct MultiCameraTrainingProgress: Sendable {
 /// two-camera run on carried anchors: every anchor scene of the dataset, each image a camera did
 /// not see made by mapping the nearest camera that saw the scene (fewest hops in the anchor graph,
 /// ties to the earlier camera) through the already trained pairs along the shortest chain. Carried images
-/// are written as `.mat` files into the pair's folder (`carried/<camera>/`), so a run can be
-/// inspected and resumed. With `resume`, pairs whose model folder is complete are kept and an
+/// are written as `.mat` files, once per run, into the folder of the first pair that needs them
+/// (`carried/<camera>/`), so a run can be inspected and resumed. With `resume`, pairs whose model folder is complete are kept and an
 /// interrupted pair continues from its newest checkpoint.
 public final class MultiCameraTrainer {
     /// The configuration every pair is trained with.
@@ -60,6 +60,8 @@ public final class MultiCameraTrainer {
     public let resume: Bool
     /// Every pair in training order: pairs with shared anchors first, then carried ones.
     public let plan: [CameraPairRecord]
+    /// Every anchor scene: the file of each camera that saw it (listed once, for the graph and the carried pairs).
+    private let anchorFiles: [String: [String: PackedImageFile]]
 
     /// Checks the cameras and the configuration, reads the anchor graph and plans the pairs.
     /// - Throws: ``TrainingError/invalidConfiguration(_:)`` for fewer than two or repeated cameras
@@ -74,13 +76,17 @@ public final class MultiCameraTrainer {
         guard problems.isEmpty else { throw .invalidConfiguration(problems) }
         let graph: CameraGraph
         var plan: [CameraPairRecord] = []
+        var anchorFiles: [String: [String: PackedImageFile]] = [:]
         do {
-            for c in cameras { try layout.checkCamera(c) }
-            graph = try layout.cameraGraph(cameras: cameras)
+            var scenes: [String: [String]] = [:]
+            for c in cameras {
+                let files = try layout.files(.anchor, camera: c)
+                scenes[c] = files.map(\.name)
+                for file in files { anchorFiles[file.name, default: [:]][c] = file }
+            }
+            graph = CameraGraph(cameras: cameras, scenes: scenes)
             guard graph.isConnected else { throw TrainingError.disconnectedCameras(groups: graph.components) }
             var carried: [CameraPairRecord] = []
-            var allScenes = Set<String>()
-            for c in cameras { allScenes.formUnion(try layout.sceneNames(.anchor, camera: c)) }
             for (i, a) in cameras.enumerated() {
                 for (j, b) in cameras.enumerated() where j > i {
                     let folder = "pairs/\(i)-\(j)"
@@ -88,10 +94,9 @@ public final class MultiCameraTrainer {
                         plan.append(CameraPairRecord(cameraA: a, cameraB: b, folder: folder, source: .anchors,
                                                      anchorScenes: edge.scenes.count, carriedImages: 0))
                     } else {
-                        let sa = try layout.sceneNames(.anchor, camera: a), sb = try layout.sceneNames(.anchor, camera: b)
                         carried.append(CameraPairRecord(cameraA: a, cameraB: b, folder: folder, source: .carried,
-                                                        anchorScenes: allScenes.count,
-                                                        carriedImages: 2 * allScenes.count - sa.count - sb.count))
+                                                        anchorScenes: anchorFiles.count,
+                                                        carriedImages: 2 * anchorFiles.count - scenes[a]!.count - scenes[b]!.count))
                     }
                 }
             }
@@ -110,6 +115,7 @@ public final class MultiCameraTrainer {
         self.modelDirectory = modelDirectory
         self.resume = resume
         self.plan = plan
+        self.anchorFiles = anchorFiles
     }
 
     /// Trains every pair in ``plan`` order, then writes `cameras.json` and its checksum list.
@@ -122,6 +128,7 @@ public final class MultiCameraTrainer {
     public func run(progress: ((MultiCameraTrainingProgress) -> Void)? = nil) throws(TrainingError) -> MultiCameraModel {
         try AtomicFile.makeFolder(modelDirectory, error: TrainingError.init)
         var trained: [String: Raw2RawNetwork] = [:]
+        var carriedFiles: [String: PackedImageFile] = [:]   // "scene\0camera" -> a carried image already written
         for (index, record) in plan.enumerated() {
             let folder = modelDirectory.appendingPathComponent(record.folder, isDirectory: true)
             func report(_ event: MultiCameraTrainingProgress.Event) {
@@ -132,7 +139,7 @@ public final class MultiCameraTrainer {
                 report(.kept)
                 continue
             }
-            let data = record.source == .anchors ? try directData(record) : try carriedData(record, folder: folder, trained: trained)
+            let data = record.source == .anchors ? try directData(record) : try carriedData(record, folder: folder, trained: trained, carried: &carriedFiles)
             let trainer = try Trainer(configuration: configuration, data: data, modelDirectory: folder, resume: resume)
             report(.started(notes: trainer.notes))
             let result = try trainer.run { report(.step($0)) }
@@ -169,22 +176,14 @@ public final class MultiCameraTrainer {
     }
 
     /// A pair without shared anchors: every anchor scene of the dataset, each image the camera did not see carried.
-    private func carriedData(_ record: CameraPairRecord, folder: URL,
-                             trained: [String: Raw2RawNetwork]) throws(TrainingError) -> TrainingData {
+    private func carriedData(_ record: CameraPairRecord, folder: URL, trained: [String: Raw2RawNetwork],
+                             carried: inout [String: PackedImageFile]) throws(TrainingError) -> TrainingData {
         let a = record.cameraA, b = record.cameraB
         do {
-            var observed: [String: [String: PackedImageFile]] = [:]   // scene -> camera -> file
-            for camera in cameras {
-                for file in try layout.files(.anchor, camera: camera) {
-                    observed[file.name, default: [:]][camera] = file
-                }
-            }
-            let scenes = observed.keys.sorted()
             var filesA: [PackedImageFile] = [], filesB: [PackedImageFile] = []
-            for scene in scenes {
-                let seen = observed[scene]!
-                filesA.append(try carriedFile(scene, seen: seen, to: a, folder: folder, trained: trained))
-                filesB.append(try carriedFile(scene, seen: seen, to: b, folder: folder, trained: trained))
+            for scene in anchorFiles.keys.sorted() {
+                filesA.append(try carriedFile(scene, to: a, folder: folder, trained: trained, carried: &carried))
+                filesB.append(try carriedFile(scene, to: b, folder: folder, trained: trained, carried: &carried))
             }
             return TrainingData(cameraA: a, cameraB: b, unpairedA: try layout.unpaired(camera: a), unpairedB: try layout.unpaired(camera: b),
                                 anchors: PackedImagePairSet(filesA: filesA, filesB: filesB, cache: layout.cache),
@@ -200,11 +199,15 @@ public final class MultiCameraTrainer {
         }
     }
 
-    /// `target`'s image of `scene`: its own file, or one written under `carried/<target>/` by
-    /// mapping the nearest camera that saw the scene along the shortest chain of trained pairs.
-    private func carriedFile(_ scene: String, seen: [String: PackedImageFile], to target: String, folder: URL,
-                             trained: [String: Raw2RawNetwork]) throws -> PackedImageFile {
+    /// `target`'s image of `scene`: its own file, one an earlier pair of this run carried (`carried`),
+    /// or one written under `folder/carried/<target>/` by mapping the nearest camera that saw the
+    /// scene along the shortest chain of trained pairs.
+    private func carriedFile(_ scene: String, to target: String, folder: URL, trained: [String: Raw2RawNetwork],
+                             carried: inout [String: PackedImageFile]) throws -> PackedImageFile {
+        let seen = anchorFiles[scene]!
         if let own = seen[target] { return own }
+        let key = scene + "\u{0}" + target
+        if let done = carried[key] { return done }
         var best: [String]?
         for camera in cameras where seen[camera] != nil {
             if let path = graph.path(from: camera, to: target), best == nil || path.count < best!.count { best = path }
@@ -222,6 +225,7 @@ public final class MultiCameraTrainer {
             .appendingPathComponent(scene + ".mat")
         try AtomicFile.makeFolder(url.deletingLastPathComponent(), error: TrainingError.init)
         try image.writeMAT(to: url)
-        return PackedImageFile(url: url, format: .mat)
+        carried[key] = PackedImageFile(url: url, format: .mat)
+        return carried[key]!
     }
 }
