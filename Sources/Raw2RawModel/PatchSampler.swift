@@ -45,6 +45,8 @@ final class PatchSampler {
     let refreshInterval: Int
     /// ``SamplingConfiguration/gainAugmentation``, in stops (0: off).
     let gainAugmentation: Float
+    /// ``SamplingConfiguration/anchorMixing``: the largest weight of the second pair (0: off).
+    let anchorMixing: Float
     private(set) var state: SamplerState
 
     private struct Loaded {
@@ -59,8 +61,9 @@ final class PatchSampler {
     /// Creates a sampler with a fresh state drawn from `generator`.
     init(unpairedA: PackedImageSet, unpairedB: PackedImageSet, anchors: PackedImagePairSet,
          patchSize: Int, thumbnailSize: Int, flips: Bool, residentImages: Int, refreshInterval: Int,
-         gainAugmentation: Float = 0, generator: SeededGenerator) {
+         gainAugmentation: Float = 0, anchorMixing: Float = 0, generator: SeededGenerator) {
         self.gainAugmentation = gainAugmentation
+        self.anchorMixing = anchorMixing
         self.unpairedA = unpairedA
         self.unpairedB = unpairedB
         self.anchors = anchors
@@ -208,19 +211,42 @@ final class PatchSampler {
         var pa = [Float](repeating: 0, count: anchorCount * patchCount), pb = pa
         var ta = [Float](repeating: 0, count: anchorCount * thumbCount), tb = ta
         var indices: [Int] = []
-        for n in 0..<anchorCount {
+        /// One anchor pair's patches and thumbnails, cut at the same random place in both cameras.
+        func anchorPatch() throws(TrainingError) -> (index: Int, pa: [Float], pb: [Float], ta: [Float], tb: [Float]) {
             let index = state.residentAnchors[g.nextInt(below: state.residentAnchors.count)]
-            indices.append(index)
             let l = try anchor(index)
             let d = draw(l.a.image)
+            var pa = [Float](repeating: 0, count: patchCount), pb = pa
             pa.withUnsafeMutableBufferPointer { buf in
-                l.a.image.copyPatch(y: d.y, x: d.x, size: p, flipHorizontal: d.h, flipVertical: d.v, into: buf.baseAddress! + n * patchCount)
+                l.a.image.copyPatch(y: d.y, x: d.x, size: p, flipHorizontal: d.h, flipVertical: d.v, into: buf.baseAddress!)
             }
             pb.withUnsafeMutableBufferPointer { buf in
-                l.b.image.copyPatch(y: d.y, x: d.x, size: p, flipHorizontal: d.h, flipVertical: d.v, into: buf.baseAddress! + n * patchCount)
+                l.b.image.copyPatch(y: d.y, x: d.x, size: p, flipHorizontal: d.h, flipVertical: d.v, into: buf.baseAddress!)
             }
-            ta.replaceSubrange(n * thumbCount..<(n + 1) * thumbCount, with: flipThumbnail(l.a.thumbnail, size: t, horizontal: d.h, vertical: d.v))
-            tb.replaceSubrange(n * thumbCount..<(n + 1) * thumbCount, with: flipThumbnail(l.b.thumbnail, size: t, horizontal: d.h, vertical: d.v))
+            return (index, pa, pb, flipThumbnail(l.a.thumbnail, size: t, horizontal: d.h, vertical: d.v),
+                    flipThumbnail(l.b.thumbnail, size: t, horizontal: d.h, vertical: d.v))
+        }
+        /// `(1 - w) x + w y`, element-wise.
+        func blend(_ x: [Float], _ y: [Float], _ w: Float) -> [Float] {
+            zip(x, y).map { (1 - w) * $0 + w * $1 }
+        }
+        for n in 0..<anchorCount {
+            var patch = try anchorPatch()
+            indices.append(patch.index)
+            if anchorMixing > 0 {
+                // Mixup of two anchor pairs with the same weight on both sides: for a mapping that is
+                // close to linear, the blend of two pairs is again a pair, of a new scene.
+                let other = try anchorPatch()
+                let w = anchorMixing * Float(g.nextUniformDouble())
+                patch.pa = blend(patch.pa, other.pa, w)
+                patch.pb = blend(patch.pb, other.pb, w)
+                patch.ta = blend(patch.ta, other.ta, w)
+                patch.tb = blend(patch.tb, other.tb, w)
+            }
+            pa.replaceSubrange(n * patchCount..<(n + 1) * patchCount, with: patch.pa)
+            pb.replaceSubrange(n * patchCount..<(n + 1) * patchCount, with: patch.pb)
+            ta.replaceSubrange(n * thumbCount..<(n + 1) * thumbCount, with: patch.ta)
+            tb.replaceSubrange(n * thumbCount..<(n + 1) * thumbCount, with: patch.tb)
             let k = gain()
             scale(&pa, from: n * patchCount, count: patchCount, by: k)
             scale(&pb, from: n * patchCount, count: patchCount, by: k)

@@ -133,6 +133,18 @@ public final class Raw2RawNetwork: Module {
         decodesFeatures ? encode(x, camera: camera) : []
     }
 
+    /// Sets the bias of `camera`'s decoder's last layer so that a zero input to it gives `mean`
+    /// per channel: the logit of `mean` (clamped to [0.01, 0.99]) under the sigmoid output range,
+    /// `mean` itself under clamping (``OptimizationConfiguration/outputBiasPrior``).
+    func setOutputPrior(_ mean: SIMD4<Double>, camera: CameraSide) {
+        guard let bias = decoder(camera).output.bias else { return }
+        let values = (0..<4).map { c -> Float in
+            let m = min(0.99, max(0.01, mean[c]))
+            return Float(configuration.outputRange == .sigmoid ? log(m / (1 - m)) : m)
+        }
+        bias.assign(Tensor(shape: [4], values: values))
+    }
+
     /// Applies the output range of the paper architecture (sigmoid), or nothing.
     private func outputActivation(_ y: Variable) -> Variable {
         configuration.outputRange == .sigmoid ? sigmoid(y) : y

@@ -11,6 +11,20 @@ extension Trainer {
 
     /// The anchor pairs, each evenly subsampled to at most `pixelsPerPair` pixels, read once for
     /// the base and exposure fits.
+    /// The per-channel mean of every pixel of `set` (R, Gr, Gb, B), read one image at a time.
+    static func channelMeans(_ set: PackedImageSet) throws(TrainingError) -> SIMD4<Double> {
+        var sum = SIMD4<Double>(repeating: 0), count = 0
+        for i in 0..<set.count {
+            let image: PackedImage
+            do { image = try set.image(at: i) } catch { throw .dataset(error) }
+            for y in 0..<image.height {
+                for x in 0..<image.width { sum += SIMD4<Double>(image.pixel(y: y, x: x)) }
+            }
+            count += image.pixelCount
+        }
+        return count > 0 ? sum / Double(count) : SIMD4(repeating: 0.5)
+    }
+
     static func subsampledAnchors(_ anchors: PackedImagePairSet, pixelsPerPair: Int) throws(TrainingError)
         -> (a: [PackedImage], b: [PackedImage]) {
         do { return try anchors.evenlySubsampled(maxPixelsPerPair: pixelsPerPair) } catch { throw .dataset(error) }
@@ -126,6 +140,12 @@ extension Trainer {
         }
         let network = Raw2RawNetwork(configuration: c.model, cameraA: data.cameraA, cameraB: data.cameraB,
                                      baseMappings: bases, seed: c.seed)
+        if c.optimization.outputBiasPrior {
+            for side in [CameraSide.a, .b] {
+                let mean = try Self.channelMeans(side == .a ? data.anchors.setA : data.anchors.setB)
+                network.setOutputPrior(mean, camera: side)
+            }
+        }
         if let selectedExposures {
             network.targetExposures = selectedExposures
         } else if c.model.predictsTargetExposure {

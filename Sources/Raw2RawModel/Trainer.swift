@@ -143,7 +143,7 @@ public final class Trainer {
         sampler = PatchSampler(unpairedA: data.unpairedA, unpairedB: data.unpairedB, anchors: data.anchors,
                                patchSize: c.sampling.patchSize, thumbnailSize: c.model.thumbnailSize, flips: c.sampling.flips,
                                residentImages: c.sampling.residentImages, refreshInterval: c.sampling.poolRefreshInterval,
-                               gainAugmentation: c.sampling.gainAugmentation,
+                               gainAugmentation: c.sampling.gainAugmentation, anchorMixing: c.sampling.anchorMixing,
                                generator: SeededGenerator(seed: c.seed).derived(stream: 1))
         step = 0
         self.notes = notes

@@ -88,17 +88,26 @@ public struct OptimizationConfiguration: Codable, Sendable, Equatable {
     public var beta2: Float
     /// Adam's epsilon. Default 1e-8.
     public var epsilon: Float
+    /// Where the paper network's output starts: with `true`, the bias of each decoder's last
+    /// layer is initialised so that, before training, the network outputs the per-channel mean of
+    /// its camera's anchor images (the logit of that mean under the sigmoid output, the mean
+    /// itself under clamping) instead of the middle of the range. A data-dependent
+    /// initialisation of four numbers per decoder; the architecture and the losses are unchanged.
+    /// Paper architecture only (the residual architecture's decoder output is a residual that
+    /// starts near zero). Default `false`.
+    public var outputBiasPrior: Bool
 
     /// Creates optimizer settings; every default is the ``TrainingConfiguration/default`` preset's.
     public init(steps: Int = 1500, learningRate: Float = 1e-3,
                 schedule: ScheduleConfiguration = ScheduleConfiguration(kind: .cosine, warmupSteps: 50, minimumFactor: 0.1),
-                beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
+                beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, outputBiasPrior: Bool = false) {
         self.steps = steps
         self.learningRate = learningRate
         self.schedule = schedule
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon
+        self.outputBiasPrior = outputBiasPrior
     }
 
     /// The default preset's optimizer: 1500 steps, Adam 1e-3 with cosine decay to 0.1x after 50 warm-up steps.
@@ -133,11 +142,17 @@ public struct SamplingConfiguration: Codable, Sendable, Equatable {
     /// an anchor pair get the same gain, so their colour relation is kept while the network sees
     /// each scene at many exposures. Default 0 (off: no random numbers are drawn for it).
     public var gainAugmentation: Float
+    /// Mixup of anchor pairs: each anchor patch pair is blended with a second, random anchor patch
+    /// pair, `(1 - w) p + w q` with `w` uniform in `[0, anchorMixing]`, the same `w` in both
+    /// cameras. For a mapping close to linear the blend of two pairs is again a pair, of a scene
+    /// (texture, colours, exposure) none of the anchors shows. In [0, 1]; default 0 (off: no
+    /// random numbers are drawn for it).
+    public var anchorMixing: Float
 
     /// Creates sampling settings; every default is that of the ``TrainingConfiguration/default`` preset.
     public init(patchSize: Int = 64, unpairedBatchSize: Int = 8, anchorBatchSize: Int = 4, flips: Bool = true,
                 residentImages: Int = 16, poolRefreshInterval: Int = 4, baseFitPixelsPerPair: Int = 65536,
-                gainAugmentation: Float = 0) {
+                gainAugmentation: Float = 0, anchorMixing: Float = 0) {
         self.patchSize = patchSize
         self.unpairedBatchSize = unpairedBatchSize
         self.anchorBatchSize = anchorBatchSize
@@ -146,6 +161,7 @@ public struct SamplingConfiguration: Codable, Sendable, Equatable {
         self.poolRefreshInterval = poolRefreshInterval
         self.baseFitPixelsPerPair = baseFitPixelsPerPair
         self.gainAugmentation = gainAugmentation
+        self.anchorMixing = anchorMixing
     }
 
     /// The sampling of both presets: 64-pixel patches, 8 unpaired patches per camera and 4 anchor patches per step, flips.
@@ -281,6 +297,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         if !(o.schedule.minimumFactor >= 0 && o.schedule.minimumFactor <= 1) { out.append("minimumFactor must be in [0, 1]") }
         if !(o.beta1 >= 0 && o.beta1 < 1 && o.beta2 >= 0 && o.beta2 < 1) { out.append("Adam betas must be in [0, 1)") }
         if !(o.epsilon > 0) { out.append("Adam epsilon must be positive") }
+        if o.outputBiasPrior && model.architecture != .paper {
+            out.append("outputBiasPrior initialises the paper network's output: it needs the paper architecture")
+        }
         if mon.checkpointInterval < 0 { out.append("checkpointInterval must not be negative") }
         if mon.keepCheckpoints < 1 { out.append("keepCheckpoints must be at least 1") }
         if mon.validationInterval < 0 || mon.validationPairs < 0 { out.append("validation settings must not be negative") }
@@ -288,6 +307,10 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         if s.residentImages < 0 || s.poolRefreshInterval < 1 { out.append("residentImages >= 0 and poolRefreshInterval >= 1 needed") }
         if s.baseFitPixelsPerPair < 16 { out.append("baseFitPixelsPerPair must be at least 16") }
         if !(s.gainAugmentation >= 0 && s.gainAugmentation <= 4) { out.append("gainAugmentation must be in [0, 4] stops, got \(s.gainAugmentation)") }
+        if !(s.anchorMixing >= 0 && s.anchorMixing <= 1) { out.append("anchorMixing must be in [0, 1], got \(s.anchorMixing)") }
+        if s.anchorMixing > 0 && model.alignsAnchorExposure {
+            out.append("anchorMixing blends anchor pairs, whose exposures alignsAnchorExposure aligns one pair at a time: switch one of them off")
+        }
         return out
     }
 
@@ -295,7 +318,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         case preset, model, lossWeights, loss, patchSize, unpairedBatchSize, anchorBatchSize, steps, learningRate
         case schedule, beta1, beta2, epsilon, flips, seed, checkpointInterval, keepCheckpoints
         case validationInterval, validationPairs, validationCrop, residentImages, poolRefreshInterval, baseFitPixelsPerPair
-        case gainAugmentation
+        case gainAugmentation, anchorMixing, outputBiasPrior
     }
 
     /// Decodes a configuration from its flat JSON form; missing keys take the values of the
@@ -324,7 +347,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         optimization = OptimizationConfiguration(
             steps: try value(.steps, o.steps), learningRate: try value(.learningRate, o.learningRate),
             schedule: try value(.schedule, o.schedule), beta1: try value(.beta1, o.beta1), beta2: try value(.beta2, o.beta2),
-            epsilon: try value(.epsilon, o.epsilon))
+            epsilon: try value(.epsilon, o.epsilon), outputBiasPrior: try value(.outputBiasPrior, o.outputBiasPrior))
         let s = base.sampling
         sampling = SamplingConfiguration(
             patchSize: try value(.patchSize, s.patchSize), unpairedBatchSize: try value(.unpairedBatchSize, s.unpairedBatchSize),
@@ -332,7 +355,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
             residentImages: try value(.residentImages, s.residentImages),
             poolRefreshInterval: try value(.poolRefreshInterval, s.poolRefreshInterval),
             baseFitPixelsPerPair: try value(.baseFitPixelsPerPair, s.baseFitPixelsPerPair),
-            gainAugmentation: try value(.gainAugmentation, s.gainAugmentation))
+            gainAugmentation: try value(.gainAugmentation, s.gainAugmentation),
+            anchorMixing: try value(.anchorMixing, s.anchorMixing))
         let m = base.monitoring
         monitoring = MonitoringConfiguration(
             checkpointInterval: try value(.checkpointInterval, m.checkpointInterval),
@@ -343,7 +367,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     }
 
     /// Encodes the flat JSON form: every field of the groups at the top level under its own name
-    /// (``SamplingConfiguration/gainAugmentation`` only when it is not 0).
+    /// (``SamplingConfiguration/gainAugmentation`` and ``SamplingConfiguration/anchorMixing`` only
+    /// when they are not 0, ``OptimizationConfiguration/outputBiasPrior`` only when it is true).
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(preset, forKey: .preset)
@@ -358,6 +383,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         try c.encode(o.beta1, forKey: .beta1)
         try c.encode(o.beta2, forKey: .beta2)
         try c.encode(o.epsilon, forKey: .epsilon)
+        if o.outputBiasPrior { try c.encode(o.outputBiasPrior, forKey: .outputBiasPrior) }
         let s = sampling
         try c.encode(s.patchSize, forKey: .patchSize)
         try c.encode(s.unpairedBatchSize, forKey: .unpairedBatchSize)
@@ -368,6 +394,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         try c.encode(s.baseFitPixelsPerPair, forKey: .baseFitPixelsPerPair)
         // Written only when on, so configurations without it keep the JSON they always had.
         if s.gainAugmentation != 0 { try c.encode(s.gainAugmentation, forKey: .gainAugmentation) }
+        if s.anchorMixing != 0 { try c.encode(s.anchorMixing, forKey: .anchorMixing) }
         let m = monitoring
         try c.encode(m.checkpointInterval, forKey: .checkpointInterval)
         try c.encode(m.keepCheckpoints, forKey: .keepCheckpoints)

@@ -184,4 +184,74 @@ struct ComponentTests {
         c.sampling.gainAugmentation = 5
         #expect(c.problems().contains { $0.contains("gainAugmentation") })
     }
+
+    @Test("anchor mixing blends two anchor pairs with one weight, keeping a linear relation between the cameras, and is off by default")
+    func anchorMixing() throws {
+        // Camera B is exactly 2x camera A (kept below 1), so every blend of pairs is again a pair.
+        var g = SeededGenerator(seed: 4)
+        let images = (0..<3).map { _ in
+            PackedImage(height: 20, width: 20, values: (0..<(20 * 20 * 4)).map { _ in Float(g.nextUniformDouble()) * 0.4 })
+        }
+        let doubled = images.map { PackedImage(height: 20, width: 20, values: $0.values.map { 2 * $0 }) }
+        let anchors = PackedImagePairSet(imagesA: images, imagesB: doubled)
+        let unpaired = PackedImageSet(images: images)
+        func batch(_ mixing: Float) throws -> TrainingBatch {
+            let sampler = PatchSampler(unpairedA: unpaired, unpairedB: unpaired, anchors: anchors, patchSize: 8, thumbnailSize: 4,
+                                       flips: true, residentImages: 0, refreshInterval: 4, anchorMixing: mixing,
+                                       generator: SeededGenerator(seed: 3))
+            return try sampler.batch(step: 0, unpaired: 2, anchorCount: 8)
+        }
+        let off = try batch(0), on = try batch(1)
+        for b in [off, on] {
+            for (a, twice) in zip(b.anchorA.scalars, b.anchorB.scalars) { #expect(Swift.abs(2 * a - twice) < 1e-6) }
+            for (a, twice) in zip(b.anchorAThumbnails.scalars, b.anchorBThumbnails.scalars) { #expect(Swift.abs(2 * a - twice) < 1e-6) }
+        }
+        // Without mixing every patch value is one of the images' values; with it, most are blends.
+        let originals = Set(images.flatMap(\.values))
+        #expect(off.anchorA.scalars.allSatisfy { originals.contains($0) })
+        let blended = on.anchorA.scalars.filter { !originals.contains($0) }.count
+        #expect(blended > on.anchorA.count / 2, "\(blended) of \(on.anchorA.count) values blended")
+        #expect(on.anchorA.scalars.allSatisfy { $0 >= 0 && $0 <= 0.4 + 1e-6 }, "a convex blend stays in the images' range")
+        #expect(TrainingConfiguration.paper.sampling.anchorMixing == 0 && TrainingConfiguration.default.sampling.anchorMixing == 0)
+        var c = TrainingConfiguration.paper
+        c.sampling.anchorMixing = 1.5
+        #expect(c.problems().contains { $0.contains("anchorMixing") })
+        var d = TrainingConfiguration.default
+        d.sampling.anchorMixing = 0.5
+        #expect(d.problems().contains { $0.contains("alignsAnchorExposure") }, "the default aligns anchor exposures pair by pair")
+        d.model.alignsAnchorExposure = false
+        #expect(d.problems().isEmpty)
+    }
+
+    @Test("the output bias prior starts the paper network at the anchors' channel means, and round-trips through JSON")
+    func outputBiasPrior() throws {
+        let ds = SyntheticDataset(unpaired: 4, anchors: 3, tests: 0, size: 32)
+        let out = SyntheticDataset.modelFolder()
+        defer { ds.remove(); try? FileManager.default.removeItem(at: out) }
+        let data = try ds.trainingData()
+        var c = TrainingConfiguration.tiny(.paper, steps: 0)
+        c.optimization.outputBiasPrior = true
+        #expect(c.problems().isEmpty)
+        let trainer = try Trainer(configuration: c, data: data, modelDirectory: out)
+        for (side, set) in [(CameraSide.a, data.anchors.setA), (CameraSide.b, data.anchors.setB)] {
+            var sum = [Double](repeating: 0, count: 4), count = 0.0
+            for i in 0..<set.count {
+                let image = try set.image(at: i)
+                for (k, v) in image.values.enumerated() { sum[k % 4] += Double(v) }
+                count += Double(image.pixelCount)
+            }
+            let bias = trainer.network.decoder(side).output.bias!.value.scalars
+            for ch in 0..<4 {
+                let m = sum[ch] / count
+                #expect(Swift.abs(Double(bias[ch]) - log(m / (1 - m))) < 1e-5, "channel \(ch): bias \(bias[ch]), mean \(m)")
+            }
+        }
+        // Decoded back from JSON, and absent from the JSON of configurations that do not use it.
+        let json = try JSONEncoder().encode(c)
+        #expect(try JSONDecoder().decode(TrainingConfiguration.self, from: json) == c)
+        #expect(!String(decoding: try JSONEncoder().encode(TrainingConfiguration.paper), as: UTF8.self).contains("outputBiasPrior"))
+        var residual = TrainingConfiguration.default
+        residual.optimization.outputBiasPrior = true
+        #expect(residual.problems().contains { $0.contains("outputBiasPrior") })
+    }
 }
