@@ -47,6 +47,8 @@ final class PatchSampler {
     let gainAugmentation: Float
     /// ``SamplingConfiguration/anchorMixing``: the largest weight of the second pair (0: off).
     let anchorMixing: Float
+    /// ``SamplingConfiguration/anchorTiling``: the side of the tiles anchor patches are assembled from (0: off).
+    let anchorTiling: Int
     private(set) var state: SamplerState
 
     private struct Loaded {
@@ -61,9 +63,12 @@ final class PatchSampler {
     /// Creates a sampler with a fresh state drawn from `generator`.
     init(unpairedA: PackedImageSet, unpairedB: PackedImageSet, anchors: PackedImagePairSet,
          patchSize: Int, thumbnailSize: Int, flips: Bool, residentImages: Int, refreshInterval: Int,
-         gainAugmentation: Float = 0, anchorMixing: Float = 0, generator: SeededGenerator) {
+         gainAugmentation: Float = 0, anchorMixing: Float = 0, anchorTiling: Int = 0, generator: SeededGenerator) {
+        precondition(anchorTiling == 0 || (anchorTiling > 0 && patchSize % anchorTiling == 0),
+                     "anchor tiles of \(anchorTiling) must divide the patch size \(patchSize)")
         self.gainAugmentation = gainAugmentation
         self.anchorMixing = anchorMixing
+        self.anchorTiling = anchorTiling
         self.unpairedA = unpairedA
         self.unpairedB = unpairedB
         self.anchors = anchors
@@ -223,8 +228,31 @@ final class PatchSampler {
             pb.withUnsafeMutableBufferPointer { buf in
                 l.b.image.copyPatch(y: d.y, x: d.x, size: p, flipHorizontal: d.h, flipVertical: d.v, into: buf.baseAddress!)
             }
+            if anchorTiling > 0 { try retile(&pa, &pb) }
             return (index, pa, pb, flipThumbnail(l.a.thumbnail, size: t, horizontal: d.h, vertical: d.v),
                     flipThumbnail(l.b.thumbnail, size: t, horizontal: d.h, vertical: d.v))
+        }
+        /// Replaces every tile of a pair of `[4, p, p]` patches but the first by a tile of a random
+        /// anchor pair, cut at the same random place in both cameras.
+        func retile(_ pa: inout [Float], _ pb: inout [Float]) throws(TrainingError) {
+            let side = anchorTiling, tiles = p / side, tileCount = 4 * side * side
+            var ta = [Float](repeating: 0, count: tileCount), tb = ta
+            for tile in 1..<(tiles * tiles) {
+                let l = try anchor(state.residentAnchors[g.nextInt(below: state.residentAnchors.count)])
+                let y = g.nextInt(below: l.a.image.height - side + 1), x = g.nextInt(below: l.a.image.width - side + 1)
+                ta.withUnsafeMutableBufferPointer { l.a.image.copyPatch(y: y, x: x, size: side, flipHorizontal: false, flipVertical: false, into: $0.baseAddress!) }
+                tb.withUnsafeMutableBufferPointer { l.b.image.copyPatch(y: y, x: x, size: side, flipHorizontal: false, flipVertical: false, into: $0.baseAddress!) }
+                let oy = (tile / tiles) * side, ox = (tile % tiles) * side
+                for c in 0..<4 {
+                    for r in 0..<side {
+                        let to = c * p * p + (oy + r) * p + ox, from = c * side * side + r * side
+                        for k in 0..<side {
+                            pa[to + k] = ta[from + k]
+                            pb[to + k] = tb[from + k]
+                        }
+                    }
+                }
+            }
         }
         /// `(1 - w) x + w y`, element-wise.
         func blend(_ x: [Float], _ y: [Float], _ w: Float) -> [Float] {

@@ -144,6 +144,7 @@ public final class Trainer {
                                patchSize: c.sampling.patchSize, thumbnailSize: c.model.thumbnailSize, flips: c.sampling.flips,
                                residentImages: c.sampling.residentImages, refreshInterval: c.sampling.poolRefreshInterval,
                                gainAugmentation: c.sampling.gainAugmentation, anchorMixing: c.sampling.anchorMixing,
+                               anchorTiling: c.sampling.anchorTiling,
                                generator: SeededGenerator(seed: c.seed).derived(stream: 1))
         step = 0
         self.notes = notes

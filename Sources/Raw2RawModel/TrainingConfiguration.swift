@@ -159,11 +159,18 @@ public struct SamplingConfiguration: Codable, Sendable, Equatable {
     /// (texture, colours, exposure) none of the anchors shows. In [0, 1]; default 0 (off: no
     /// random numbers are drawn for it).
     public var anchorMixing: Float
+    /// Anchor patches assembled from tiles: with a side `s > 0` (dividing ``patchSize``), each
+    /// anchor patch pair keeps its first `s x s` tile and takes every other tile from a random
+    /// anchor pair at a random place, the same place in both cameras. Neighbouring tiles then come
+    /// from different scenes, whose exposures differ at random, so the surroundings of a pixel
+    /// cannot tell the network an anchor scene's exposure. Needs no context branch
+    /// (``ModelConfiguration/contextWidth`` 0) and no per-pair exposure alignment. Default 0 (off).
+    public var anchorTiling: Int
 
     /// Creates sampling settings; every default is that of the ``TrainingConfiguration/default`` preset.
     public init(patchSize: Int = 64, unpairedBatchSize: Int = 8, anchorBatchSize: Int = 4, flips: Bool = true,
                 residentImages: Int = 16, poolRefreshInterval: Int = 4, baseFitPixelsPerPair: Int = 65536,
-                gainAugmentation: Float = 0, anchorMixing: Float = 0) {
+                gainAugmentation: Float = 0, anchorMixing: Float = 0, anchorTiling: Int = 0) {
         self.patchSize = patchSize
         self.unpairedBatchSize = unpairedBatchSize
         self.anchorBatchSize = anchorBatchSize
@@ -173,6 +180,7 @@ public struct SamplingConfiguration: Codable, Sendable, Equatable {
         self.baseFitPixelsPerPair = baseFitPixelsPerPair
         self.gainAugmentation = gainAugmentation
         self.anchorMixing = anchorMixing
+        self.anchorTiling = anchorTiling
     }
 
     /// The sampling of both presets: 64-pixel patches, 8 unpaired patches per camera and 4 anchor patches per step, flips.
@@ -322,6 +330,12 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         if s.baseFitPixelsPerPair < 16 { out.append("baseFitPixelsPerPair must be at least 16") }
         if !(s.gainAugmentation >= 0 && s.gainAugmentation <= 4) { out.append("gainAugmentation must be in [0, 4] stops, got \(s.gainAugmentation)") }
         if !(s.anchorMixing >= 0 && s.anchorMixing <= 1) { out.append("anchorMixing must be in [0, 1], got \(s.anchorMixing)") }
+        if s.anchorTiling < 0 || (s.anchorTiling > 0 && s.patchSize % s.anchorTiling != 0) {
+            out.append("anchorTiling must be 0 or divide patchSize \(s.patchSize), got \(s.anchorTiling)")
+        }
+        if s.anchorTiling > 0 && (model.alignsAnchorExposure || model.contextWidth > 0) {
+            out.append("anchorTiling assembles anchor patches from several pairs: it needs contextWidth 0 and alignsAnchorExposure false")
+        }
         if s.anchorMixing > 0 && model.alignsAnchorExposure {
             out.append("anchorMixing blends anchor pairs, whose exposures alignsAnchorExposure aligns one pair at a time: switch one of them off")
         }
@@ -332,7 +346,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         case preset, model, lossWeights, loss, patchSize, unpairedBatchSize, anchorBatchSize, steps, learningRate
         case schedule, beta1, beta2, epsilon, flips, seed, checkpointInterval, keepCheckpoints
         case validationInterval, validationPairs, validationCrop, residentImages, poolRefreshInterval, baseFitPixelsPerPair
-        case gainAugmentation, anchorMixing, outputBiasPrior, passThroughInitialization
+        case gainAugmentation, anchorMixing, anchorTiling, outputBiasPrior, passThroughInitialization
     }
 
     /// Decodes a configuration from its flat JSON form; missing keys take the values of the
@@ -371,7 +385,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
             poolRefreshInterval: try value(.poolRefreshInterval, s.poolRefreshInterval),
             baseFitPixelsPerPair: try value(.baseFitPixelsPerPair, s.baseFitPixelsPerPair),
             gainAugmentation: try value(.gainAugmentation, s.gainAugmentation),
-            anchorMixing: try value(.anchorMixing, s.anchorMixing))
+            anchorMixing: try value(.anchorMixing, s.anchorMixing), anchorTiling: try value(.anchorTiling, s.anchorTiling))
         let m = base.monitoring
         monitoring = MonitoringConfiguration(
             checkpointInterval: try value(.checkpointInterval, m.checkpointInterval),
@@ -382,8 +396,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     }
 
     /// Encodes the flat JSON form: every field of the groups at the top level under its own name
-    /// (``SamplingConfiguration/gainAugmentation`` and ``SamplingConfiguration/anchorMixing`` only
-    /// when they are not 0, ``OptimizationConfiguration/outputBiasPrior`` only when it is true).
+    /// (``SamplingConfiguration/gainAugmentation``, ``SamplingConfiguration/anchorMixing`` and
+    /// ``SamplingConfiguration/anchorTiling`` only when they are not 0, ``OptimizationConfiguration/outputBiasPrior`` only when it is true).
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(preset, forKey: .preset)
@@ -411,6 +425,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         // Written only when on, so configurations without it keep the JSON they always had.
         if s.gainAugmentation != 0 { try c.encode(s.gainAugmentation, forKey: .gainAugmentation) }
         if s.anchorMixing != 0 { try c.encode(s.anchorMixing, forKey: .anchorMixing) }
+        if s.anchorTiling != 0 { try c.encode(s.anchorTiling, forKey: .anchorTiling) }
         let m = monitoring
         try c.encode(m.checkpointInterval, forKey: .checkpointInterval)
         try c.encode(m.keepCheckpoints, forKey: .keepCheckpoints)

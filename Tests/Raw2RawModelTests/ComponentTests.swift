@@ -295,4 +295,44 @@ struct ComponentTests {
         t.model.channels = [2, 4]
         #expect(t.problems().contains { $0.contains("passThroughInitialization") })
     }
+
+    @Test("anchor tiling assembles anchor patches from tiles of several pairs, the same tiles in both cameras")
+    func anchorTiling() throws {
+        // Anchor pair i is constant 0.1 (i + 1) in camera A and twice that in camera B.
+        let images = (0..<4).map { i in PackedImage(height: 16, width: 16, values: [Float](repeating: 0.1 * Float(i + 1), count: 16 * 16 * 4)) }
+        let doubled = images.map { PackedImage(height: 16, width: 16, values: $0.values.map { 2 * $0 }) }
+        let anchors = PackedImagePairSet(imagesA: images, imagesB: doubled), unpaired = PackedImageSet(images: images)
+        let sampler = PatchSampler(unpairedA: unpaired, unpairedB: unpaired, anchors: anchors, patchSize: 8, thumbnailSize: 4,
+                                   flips: true, residentImages: 0, refreshInterval: 4, anchorTiling: 2,
+                                   generator: SeededGenerator(seed: 5))
+        let b = try sampler.batch(step: 0, unpaired: 1, anchorCount: 6)
+        var sources = Set<Float>()
+        for n in 0..<6 {
+            for c in 0..<4 {
+                for ty in 0..<4 {
+                    for tx in 0..<4 {
+                        // Every 2x2 tile is one constant: one anchor pair per tile.
+                        var tile = Set<Float>()
+                        for y in 0..<2 { for x in 0..<2 {
+                            let a = b.anchorA[n, c, 2 * ty + y, 2 * tx + x], twice = b.anchorB[n, c, 2 * ty + y, 2 * tx + x]
+                            #expect(Swift.abs(2 * a - twice) < 1e-6)
+                            tile.insert(a)
+                        } }
+                        #expect(tile.count == 1)
+                        sources.formUnion(tile)
+                    }
+                }
+            }
+        }
+        #expect(sources.count == 4, "tiles come from every anchor pair over the batch, got \(sources.sorted())")
+        var c = TrainingConfiguration.paper
+        c.sampling.anchorTiling = 8
+        #expect(c.problems().isEmpty)
+        #expect(try JSONDecoder().decode(TrainingConfiguration.self, from: JSONEncoder().encode(c)) == c)
+        c.sampling.anchorTiling = 7
+        #expect(c.problems().contains { $0.contains("anchorTiling") })
+        var d = TrainingConfiguration.default
+        d.sampling.anchorTiling = 8
+        #expect(d.problems().contains { $0.contains("contextWidth 0") })
+    }
 }
