@@ -145,56 +145,6 @@ public final class Raw2RawNetwork: Module {
         bias.assign(Tensor(shape: [4], values: values))
     }
 
-    /// Initialises `camera`'s encoder and decoder so that the network starts close to a per-pixel
-    /// identity (``OptimizationConfiguration/passThroughInitialization``): the first four channels
-    /// of the shallowest encoder level and of the shallowest decoder block pass the input through
-    /// (a Dirac kernel: 1 at the centre tap from the same channel, 0 elsewhere, no bias), the last
-    /// layer reads them with a slope that makes the output equal the input to first order at the
-    /// channel means `mean` (sigmoid output; slope 1 under clamping), and its weights from the
-    /// other channels are scaled by `residualScale`. Only initial values change.
-    func setPassThrough(mean: SIMD4<Double>, residualScale: Float, camera: CameraSide) {
-        /// Makes output channels 0..<4 of `conv` copy input channels `offset..<offset+4`.
-        func dirac(_ conv: Conv2d, from offset: Int) {
-            let k = conv.kernelSize, cin = conv.inputChannels
-            conv.weight.updateValue { w in
-                w.withUnsafeMutableBufferPointer { buf in
-                    for c in 0..<4 {
-                        for i in 0..<(cin * k * k) { buf[c * cin * k * k + i] = 0 }
-                        buf[((c * cin + offset + c) * k + k / 2) * k + k / 2] = 1
-                    }
-                }
-            }
-            conv.bias?.updateValue { b in b.withUnsafeMutableBufferPointer { for c in 0..<4 { $0[c] = 0 } } }
-        }
-        let encoder = encoder(camera), decoder = decoder(camera)
-        let first = configuration.channels[0]
-        precondition(first >= 4, "a pass-through needs at least 4 channels in the first level, got \(first)")
-        dirac(encoder.levels[0].conv1, from: 0)
-        dirac(encoder.levels[0].conv2, from: 0)
-        if let block = decoder.blocks.last {
-            dirac(block.conv1, from: first)  // the skip's channels follow the upsampled path's
-            dirac(block.conv2, from: 0)
-        }
-        let sigmoid = configuration.outputRange == .sigmoid
-        decoder.output.weight.updateValue { w in
-            w.withUnsafeMutableBufferPointer { buf in
-                for c in 0..<4 {
-                    let m = min(0.99, max(0.01, mean[c]))
-                    for j in 0..<first { buf[c * first + j] = j < 4 ? 0 : buf[c * first + j] * residualScale }
-                    buf[c * first + c] = sigmoid ? Float(1 / (m * (1 - m))) : 1
-                }
-            }
-        }
-        decoder.output.bias?.updateValue { b in
-            b.withUnsafeMutableBufferPointer { buf in
-                for c in 0..<4 {
-                    let m = min(0.99, max(0.01, mean[c]))
-                    buf[c] = sigmoid ? Float(log(m / (1 - m)) - m / (m * (1 - m))) : 0
-                }
-            }
-        }
-    }
-
     /// Applies the output range of the paper architecture (sigmoid), or nothing.
     private func outputActivation(_ y: Variable) -> Variable {
         configuration.outputRange == .sigmoid ? sigmoid(y) : y

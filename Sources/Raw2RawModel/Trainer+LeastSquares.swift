@@ -140,14 +140,10 @@ extension Trainer {
         }
         let network = Raw2RawNetwork(configuration: c.model, cameraA: data.cameraA, cameraB: data.cameraB,
                                      baseMappings: bases, seed: c.seed)
-        if c.optimization.outputBiasPrior || c.optimization.passThroughInitialization {
+        if c.optimization.outputBiasPrior {
             for side in [CameraSide.a, .b] {
                 let mean = try Self.channelMeans(side == .a ? data.anchors.setA : data.anchors.setB)
-                if c.optimization.passThroughInitialization {
-                    network.setPassThrough(mean: mean, residualScale: 0.1, camera: side)
-                } else {
-                    network.setOutputPrior(mean, camera: side)
-                }
+                network.setOutputPrior(mean, camera: side)
             }
         }
         if let selectedExposures {

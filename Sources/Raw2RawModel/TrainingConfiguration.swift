@@ -96,21 +96,11 @@ public struct OptimizationConfiguration: Codable, Sendable, Equatable {
     /// Paper architecture only (the residual architecture's decoder output is a residual that
     /// starts near zero). Default `false`.
     public var outputBiasPrior: Bool
-    /// Starts the paper network near a per-pixel identity: the first four channels of the
-    /// shallowest encoder level and decoder block are initialised to pass the packed pixel through
-    /// (Dirac kernels), the last layer reads them with the slope that makes the output equal the
-    /// input to first order at the anchors' channel means, and its other weights start at 0.1 of
-    /// their random values. The reconstruction starts near the input, the cross-camera mapping near
-    /// the identity, and the latent alignment can learn the colour transform in the passed-through
-    /// channels. Only initial values change. Paper architecture only; replaces
-    /// ``outputBiasPrior``. Default `false`.
-    public var passThroughInitialization: Bool
 
     /// Creates optimizer settings; every default is the ``TrainingConfiguration/default`` preset's.
     public init(steps: Int = 1500, learningRate: Float = 1e-3,
                 schedule: ScheduleConfiguration = ScheduleConfiguration(kind: .cosine, warmupSteps: 50, minimumFactor: 0.1),
-                beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, outputBiasPrior: Bool = false,
-                passThroughInitialization: Bool = false) {
+                beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, outputBiasPrior: Bool = false) {
         self.steps = steps
         self.learningRate = learningRate
         self.schedule = schedule
@@ -118,7 +108,6 @@ public struct OptimizationConfiguration: Codable, Sendable, Equatable {
         self.beta2 = beta2
         self.epsilon = epsilon
         self.outputBiasPrior = outputBiasPrior
-        self.passThroughInitialization = passThroughInitialization
     }
 
     /// The default preset's optimizer: 1500 steps, Adam 1e-3 with cosine decay to 0.1x after 50 warm-up steps.
@@ -319,9 +308,6 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         if o.outputBiasPrior && model.architecture != .paper {
             out.append("outputBiasPrior initialises the paper network's output: it needs the paper architecture")
         }
-        if o.passThroughInitialization && (model.architecture != .paper || (model.channels.first ?? 0) < 4) {
-            out.append("passThroughInitialization needs the paper architecture with at least 4 channels in the first level")
-        }
         if mon.checkpointInterval < 0 { out.append("checkpointInterval must not be negative") }
         if mon.keepCheckpoints < 1 { out.append("keepCheckpoints must be at least 1") }
         if mon.validationInterval < 0 || mon.validationPairs < 0 { out.append("validation settings must not be negative") }
@@ -346,7 +332,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         case preset, model, lossWeights, loss, patchSize, unpairedBatchSize, anchorBatchSize, steps, learningRate
         case schedule, beta1, beta2, epsilon, flips, seed, checkpointInterval, keepCheckpoints
         case validationInterval, validationPairs, validationCrop, residentImages, poolRefreshInterval, baseFitPixelsPerPair
-        case gainAugmentation, anchorMixing, anchorTiling, outputBiasPrior, passThroughInitialization
+        case gainAugmentation, anchorMixing, anchorTiling, outputBiasPrior
     }
 
     /// Decodes a configuration from its flat JSON form; missing keys take the values of the
@@ -375,8 +361,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         optimization = OptimizationConfiguration(
             steps: try value(.steps, o.steps), learningRate: try value(.learningRate, o.learningRate),
             schedule: try value(.schedule, o.schedule), beta1: try value(.beta1, o.beta1), beta2: try value(.beta2, o.beta2),
-            epsilon: try value(.epsilon, o.epsilon), outputBiasPrior: try value(.outputBiasPrior, o.outputBiasPrior),
-            passThroughInitialization: try value(.passThroughInitialization, o.passThroughInitialization))
+            epsilon: try value(.epsilon, o.epsilon), outputBiasPrior: try value(.outputBiasPrior, o.outputBiasPrior))
         let s = base.sampling
         sampling = SamplingConfiguration(
             patchSize: try value(.patchSize, s.patchSize), unpairedBatchSize: try value(.unpairedBatchSize, s.unpairedBatchSize),
@@ -413,7 +398,6 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         try c.encode(o.beta2, forKey: .beta2)
         try c.encode(o.epsilon, forKey: .epsilon)
         if o.outputBiasPrior { try c.encode(o.outputBiasPrior, forKey: .outputBiasPrior) }
-        if o.passThroughInitialization { try c.encode(o.passThroughInitialization, forKey: .passThroughInitialization) }
         let s = sampling
         try c.encode(s.patchSize, forKey: .patchSize)
         try c.encode(s.unpairedBatchSize, forKey: .unpairedBatchSize)

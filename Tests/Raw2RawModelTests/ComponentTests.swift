@@ -255,47 +255,6 @@ struct ComponentTests {
         #expect(residual.problems().contains { $0.contains("outputBiasPrior") })
     }
 
-    @Test("the pass-through initialisation starts the paper network at a per-pixel identity through the first channels")
-    func passThroughInitialization() throws {
-        var c = ModelConfiguration.paper
-        c.channels = [8, 12]
-        let network = Raw2RawNetwork(configuration: c, cameraA: "a", cameraB: "b", seed: 3)
-        let meanA = SIMD4<Double>(0.2, 0.3, 0.3, 0.25), meanB = SIMD4<Double>(0.15, 0.35, 0.35, 0.3)
-        // Without the random residual (scale 0) the output is exactly sigmoid(k (x - m) + logit m), k = 1 / (m (1 - m)).
-        network.setPassThrough(mean: meanA, residualScale: 0, camera: .a)
-        network.setPassThrough(mean: meanB, residualScale: 0, camera: .b)
-        var g = SeededGenerator(seed: 8)
-        let x = Tensor(shape: [2, 4, 8, 8], values: (0..<(2 * 4 * 64)).map { _ in Float(g.nextUniformDouble()) * 0.8 + 0.05 })
-        func expected(_ v: Float, _ m: Double) -> Float {
-            let k = 1 / (m * (1 - m))
-            return Float(1 / (1 + exp(-(k * (Double(v) - m) + log(m / (1 - m))))))
-        }
-        withoutGradient {
-            let features = network.encode(Variable(x), camera: .a)
-            let shallow = features[0].value
-            for n in 0..<2 { for ch in 0..<4 { for i in 0..<64 {
-                #expect(shallow[n, ch, i / 8, i % 8] == x[n, ch, i / 8, i % 8], "the first channels carry the input")
-            } } }
-            let reconstructed = network.reconstruct(Variable(x), features: features, camera: .a).value
-            let mapped = network.map(Variable(x), features: features, correction: nil, from: .a).value
-            var worst: Float = 0
-            for n in 0..<2 { for ch in 0..<4 { for i in 0..<64 {
-                let v = x[n, ch, i / 8, i % 8]
-                worst = Swift.max(worst, Swift.abs(reconstructed[n, ch, i / 8, i % 8] - expected(v, meanA[ch])))
-                worst = Swift.max(worst, Swift.abs(mapped[n, ch, i / 8, i % 8] - expected(v, meanB[ch])))
-            } } }
-            #expect(worst < 1e-5, "largest difference from the pass-through \(worst)")
-            // At the mean the output is the mean, with slope 1 (first order).
-            #expect(Swift.abs(expected(0.3, 0.3) - 0.3) < 1e-6 && Swift.abs(expected(0.31, 0.3) - 0.31) < 1e-4)
-        }
-        var t = TrainingConfiguration.paper
-        t.optimization.passThroughInitialization = true
-        #expect(t.problems().isEmpty)
-        #expect(try JSONDecoder().decode(TrainingConfiguration.self, from: JSONEncoder().encode(t)) == t)
-        t.model.channels = [2, 4]
-        #expect(t.problems().contains { $0.contains("passThroughInitialization") })
-    }
-
     @Test("anchor tiling assembles anchor patches from tiles of several pairs, the same tiles in both cameras")
     func anchorTiling() throws {
         // Anchor pair i is constant 0.1 (i + 1) in camera A and twice that in camera B.
