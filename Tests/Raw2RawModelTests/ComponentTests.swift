@@ -249,7 +249,8 @@ struct ComponentTests {
         // Decoded back from JSON, and absent from the JSON of configurations that do not use it.
         let json = try JSONEncoder().encode(c)
         #expect(try JSONDecoder().decode(TrainingConfiguration.self, from: json) == c)
-        #expect(!String(decoding: try JSONEncoder().encode(TrainingConfiguration.paper), as: UTF8.self).contains("outputBiasPrior"))
+        #expect(!String(decoding: try JSONEncoder().encode(TrainingConfiguration.default), as: UTF8.self).contains("outputBiasPrior"))
+        #expect(TrainingConfiguration.paper.optimization.outputBiasPrior, "the paper preset's recipe uses it")
         var residual = TrainingConfiguration.default
         residual.optimization.outputBiasPrior = true
         #expect(residual.problems().contains { $0.contains("outputBiasPrior") })

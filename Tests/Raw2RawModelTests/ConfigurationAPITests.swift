@@ -82,7 +82,35 @@ struct TrainingConfigurationJSONTests {
         expected.sampling.patchSize = 128
         expected.monitoring.keepCheckpoints = 5
         #expect(c == expected)
-        #expect(c.optimization.learningRate == 3e-4 && c.optimization.schedule.kind == .constant)
+        #expect(c.optimization.learningRate == 2e-3 && c.optimization.schedule.kind == .cosine)
+        #expect(c.sampling.anchorTiling == 4 && c.sampling.gainAugmentation == 1.5 && c.optimization.outputBiasPrior,
+                "a partial file takes the preset's recipe options")
+    }
+
+    /// The `paper` preset's recipe before issue 13, as its `model.json` recorded it: every key,
+    /// and none of the recipe options (they were off, and the encoder leaves those out).
+    static let oldPaperJSON = #"""
+    {"preset": "paper", "model": {"preset": "paper", "architecture": "paper", "channels": [32, 64, 128], "kernelSize": 3,
+     "activation": "leakyReLU", "negativeSlope": 0.2, "outputRange": "sigmoid", "baseMapping": "identity", "contextWidth": 0,
+     "thumbnailSize": 32, "correctionInitScale": 0.001, "alignsAnchorExposure": false, "predictsTargetExposure": false,
+     "pixelResidual": true},
+     "lossWeights": {"reconstruction": 1, "alignment": 1, "mapping": 1, "cycle": 0, "deviation": 0}, "loss": "l1", "seed": 0,
+     "steps": 2000, "learningRate": 0.0003, "schedule": {"kind": "constant", "warmupSteps": 0, "minimumFactor": 0.1},
+     "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "patchSize": 64, "unpairedBatchSize": 8, "anchorBatchSize": 4,
+     "flips": true, "residentImages": 16, "poolRefreshInterval": 4, "baseFitPixelsPerPair": 65536,
+     "checkpointInterval": 250, "keepCheckpoints": 2, "validationInterval": 250, "validationPairs": 8, "validationCrop": 256}
+    """#
+
+    @Test("a paper model or checkpoint written before the preset's new recipe decodes with the recipe it was trained with")
+    func oldPaperRecipe() throws {
+        let c = try JSONDecoder().decode(TrainingConfiguration.self, from: Data(Self.oldPaperJSON.utf8))
+        #expect(c.sampling.anchorTiling == 0 && c.sampling.gainAugmentation == 0 && c.sampling.anchorMixing == 0)
+        #expect(!c.optimization.outputBiasPrior)
+        #expect(c.optimization.learningRate == 3e-4 && c.sampling.patchSize == 64 && c.optimization.steps == 2000)
+        #expect(c.model == .paper && c.lossWeights == .paper)
+        // The new preset's complete encoding decodes to itself, its options written out.
+        let again = try JSONDecoder().decode(TrainingConfiguration.self, from: Raw2RawNetwork.encodeJSON(TrainingConfiguration.paper))
+        #expect(again == .paper)
     }
 
     @Test("the groups' initialisers default to the default preset; the presets differ only where documented")
@@ -90,7 +118,12 @@ struct TrainingConfigurationJSONTests {
         #expect(TrainingConfiguration() == .default)
         #expect(TrainingConfiguration.default.optimization == OptimizationConfiguration())
         #expect(TrainingConfiguration.default.lossWeights == .default)
-        #expect(TrainingConfiguration.paper.sampling == .default && TrainingConfiguration.paper.monitoring == .default)
+        #expect(TrainingConfiguration.paper.sampling == .paper && TrainingConfiguration.paper.monitoring == .default)
+        var paperSampling = SamplingConfiguration.default
+        paperSampling.patchSize = 32
+        paperSampling.gainAugmentation = 1.5
+        paperSampling.anchorTiling = 4
+        #expect(SamplingConfiguration.paper == paperSampling, "the paper sampling differs from the default in these three only")
         #expect(TrainingConfiguration.paper.optimization == OptimizationConfiguration.paper)
         #expect(TrainingConfiguration.paper.lossWeights == .paper)
     }

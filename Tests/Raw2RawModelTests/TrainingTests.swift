@@ -24,6 +24,7 @@ struct TrainingTests {
         defer { ds.remove(); try? FileManager.default.removeItem(at: out) }
         var c = TrainingConfiguration.tiny(.paper, steps: 80)
         c.optimization.learningRate = 2e-3
+        c.optimization.schedule = ScheduleConfiguration(kind: .constant)  // 80 steps: no warm-up, no decay
         let trainer = try Trainer(configuration: c, data: ds.trainingData(), modelDirectory: out)
         var totals: [Float] = []
         try trainer.run { totals.append($0.losses.total) }
