@@ -71,7 +71,7 @@ private func trainingBenchmark(_ name: String, _ preset: TrainingConfiguration, 
         var c = preset
         c.sampling.patchSize = patch
         // The network's step, as PyTorch's reference times it: no augmentation of the anchors
-        // (the paper preset's recipe tiles them and varies their gain; that costs under 1 %).
+        // (the paper preset's recipe tiles them and varies their gain).
         c.sampling.anchorTiling = 0
         c.sampling.gainAugmentation = 0
         c.optimization.steps = 1_000_000
