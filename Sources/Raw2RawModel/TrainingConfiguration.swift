@@ -76,11 +76,11 @@ public struct ScheduleConfiguration: Codable, Sendable, Equatable {
 
 /// The optimizer and its schedule: the run length, Adam's settings and the learning rate.
 public struct OptimizationConfiguration: Codable, Sendable, Equatable {
-    /// Optimizer steps of the run (0: fit the least-squares and exposure parts only). Default 1500 (`paper`: 2000).
+    /// Optimizer steps of the run (0: fit the least-squares and exposure parts only). Default 1500 (`paper`: 1600).
     public var steps: Int
-    /// Adam's base learning rate. Default 1e-3 (`paper`: 3e-4).
+    /// Adam's base learning rate. Default 1e-3 (`paper`: 2e-3).
     public var learningRate: Float
-    /// The learning-rate schedule. Default cosine decay to 0.1x with 50 warm-up steps (`paper`: constant).
+    /// The learning-rate schedule. Default cosine decay to 0.1x with 50 warm-up steps (`paper`: to 0.05x after 100 warm-up steps).
     public var schedule: ScheduleConfiguration
     /// Adam's first-moment decay. Default 0.9.
     public var beta1: Float
@@ -94,7 +94,7 @@ public struct OptimizationConfiguration: Codable, Sendable, Equatable {
     /// itself under clamping) instead of the middle of the range. A data-dependent
     /// initialisation of four numbers per decoder; the architecture and the losses are unchanged.
     /// Paper architecture only (the residual architecture's decoder output is a residual that
-    /// starts near zero). Default `false`.
+    /// starts near zero). Default `false` (`paper`: `true`).
     public var outputBiasPrior: Bool
 
     /// Creates optimizer settings; every default is the ``TrainingConfiguration/default`` preset's.
@@ -126,7 +126,7 @@ public struct OptimizationConfiguration: Codable, Sendable, Equatable {
 /// pool of resident images, and the pixels the least-squares fits read.
 public struct SamplingConfiguration: Codable, Sendable, Equatable {
     /// Side of the square training patches, in packed pixels (a multiple of the model's
-    /// ``ModelConfiguration/sizeMultiple``). Default 64.
+    /// ``ModelConfiguration/sizeMultiple``). Default 64 (`paper`: 32).
     public var patchSize: Int
     /// Unpaired patches per camera per step. Default 8.
     public var unpairedBatchSize: Int
@@ -145,7 +145,7 @@ public struct SamplingConfiguration: Codable, Sendable, Equatable {
     /// Random brightness augmentation, in stops: each training patch is multiplied by `2^u`, `u`
     /// uniform in `[-gainAugmentation, gainAugmentation]`, then clipped to [0, 1]; both images of
     /// an anchor pair get the same gain, so their colour relation is kept while the network sees
-    /// each scene at many exposures. Default 0 (off: no random numbers are drawn for it).
+    /// each scene at many exposures. Default 0 (off: no random numbers are drawn for it; `paper`: 1.5).
     public var gainAugmentation: Float
     /// Mixup of anchor pairs: each anchor patch pair is blended with a second, random anchor patch
     /// pair, `(1 - w) p + w q` with `w` uniform in `[0, anchorMixing]`, the same `w` in both
@@ -158,7 +158,7 @@ public struct SamplingConfiguration: Codable, Sendable, Equatable {
     /// anchor pair at a random place, the same place in both cameras. Neighbouring tiles then come
     /// from different scenes, whose exposures differ at random, so the surroundings of a pixel
     /// cannot tell the network an anchor scene's exposure. Needs no context branch
-    /// (``ModelConfiguration/contextWidth`` 0) and no per-pair exposure alignment. Default 0 (off).
+    /// (``ModelConfiguration/contextWidth`` 0) and no per-pair exposure alignment. Default 0 (off; `paper`: 4).
     public var anchorTiling: Int
 
     /// Creates sampling settings; every default is that of the ``TrainingConfiguration/default`` preset.
