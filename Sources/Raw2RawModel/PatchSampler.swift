@@ -236,19 +236,19 @@ final class PatchSampler {
         /// anchor pair, cut at the same random place in both cameras.
         func retile(_ pa: inout [Float], _ pb: inout [Float]) throws(TrainingError) {
             let side = anchorTiling, tiles = p / side, tileCount = 4 * side * side
-            var ta = [Float](repeating: 0, count: tileCount), tb = ta
+            var tileA = [Float](repeating: 0, count: tileCount), tileB = tileA
             for tile in 1..<(tiles * tiles) {
                 let l = try anchor(state.residentAnchors[g.nextInt(below: state.residentAnchors.count)])
                 let y = g.nextInt(below: l.a.image.height - side + 1), x = g.nextInt(below: l.a.image.width - side + 1)
-                ta.withUnsafeMutableBufferPointer { l.a.image.copyPatch(y: y, x: x, size: side, flipHorizontal: false, flipVertical: false, into: $0.baseAddress!) }
-                tb.withUnsafeMutableBufferPointer { l.b.image.copyPatch(y: y, x: x, size: side, flipHorizontal: false, flipVertical: false, into: $0.baseAddress!) }
+                tileA.withUnsafeMutableBufferPointer { l.a.image.copyPatch(y: y, x: x, size: side, flipHorizontal: false, flipVertical: false, into: $0.baseAddress!) }
+                tileB.withUnsafeMutableBufferPointer { l.b.image.copyPatch(y: y, x: x, size: side, flipHorizontal: false, flipVertical: false, into: $0.baseAddress!) }
                 let oy = (tile / tiles) * side, ox = (tile % tiles) * side
                 for c in 0..<4 {
                     for r in 0..<side {
                         let to = c * p * p + (oy + r) * p + ox, from = c * side * side + r * side
                         for k in 0..<side {
-                            pa[to + k] = ta[from + k]
-                            pb[to + k] = tb[from + k]
+                            pa[to + k] = tileA[from + k]
+                            pb[to + k] = tileB[from + k]
                         }
                     }
                 }
