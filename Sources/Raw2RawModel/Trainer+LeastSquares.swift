@@ -9,8 +9,6 @@ extension Trainer {
     /// Pixels per anchor pair in the cross-validation folds of ``ModelConfiguration/BaseMapping-swift.enum/crossValidated``.
     static let crossValidationPixelsPerPair = 16_384
 
-    /// The anchor pairs, each evenly subsampled to at most `pixelsPerPair` pixels, read once for
-    /// the base and exposure fits.
     /// The per-channel mean of every pixel of `set` (R, Gr, Gb, B), read one image at a time.
     static func channelMeans(_ set: PackedImageSet) throws(TrainingError) -> SIMD4<Double> {
         var sum = SIMD4<Double>(repeating: 0), count = 0
@@ -25,6 +23,8 @@ extension Trainer {
         return count > 0 ? sum / Double(count) : SIMD4(repeating: 0.5)
     }
 
+    /// The anchor pairs, each evenly subsampled to at most `pixelsPerPair` pixels, read once for
+    /// the base and exposure fits.
     static func subsampledAnchors(_ anchors: PackedImagePairSet, pixelsPerPair: Int) throws(TrainingError)
         -> (a: [PackedImage], b: [PackedImage]) {
         do { return try anchors.evenlySubsampled(maxPixelsPerPair: pixelsPerPair) } catch { throw .dataset(error) }
